@@ -1,0 +1,3 @@
+"""devicecheck: a digital-stalking self-check toolkit."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from devicecheck.cli import main
+
+raise SystemExit(main())

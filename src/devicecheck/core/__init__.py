@@ -1,0 +1,1 @@
+"""The core: plain values in, dataclasses out. Never imports Textual."""

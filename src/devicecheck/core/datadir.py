@@ -1,0 +1,54 @@
+"""Where everything devicecheck writes lives: one private data directory."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from devicecheck.core.files import ensure_private_dir
+
+ENVIRONMENT_VARIABLE = "DEVICECHECK_HOME"
+
+
+def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """`--data-dir` wins, then `DEVICECHECK_HOME`, then platformdirs' user data directory."""
+    if explicit:
+        return Path(explicit).expanduser()
+    from_environment = os.environ.get(ENVIRONMENT_VARIABLE)
+    if from_environment:
+        return Path(from_environment).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("devicecheck", appauthor=False))
+
+
+@dataclass(frozen=True)
+class DataDir:
+    """The data directory and the fixed places inside it."""
+
+    root: Path
+
+    @classmethod
+    def resolve(cls, explicit: str | os.PathLike[str] | None = None) -> DataDir:
+        return cls(resolve_data_dir(explicit))
+
+    @property
+    def sessions(self) -> Path:
+        return self.root / "sessions"
+
+    @property
+    def evidence(self) -> Path:
+        return self.root / "evidence"
+
+    @property
+    def indicators(self) -> Path:
+        return self.root / "indicators"
+
+    def ensure(self, *subdirectories: Path) -> Path:
+        """Create the root and the given subdirectories, all 0700; return the last one (or root)."""
+        ensure_private_dir(self.root)
+        created = self.root
+        for subdirectory in subdirectories:
+            created = ensure_private_dir(subdirectory)
+        return created

@@ -1,0 +1,79 @@
+"""The order of questions in a walkthrough, shared by the plain-text walk and the TUI.
+
+Top-level items of the chosen checklists that concern the chosen platforms come in file order;
+an item's follow-ups are asked straight after it, but only when it was answered "yes".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from devicecheck.core.checklists import Checklist, Item
+from devicecheck.core.sessions import Answer
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One question on the way: the item, its area, and whether it is a follow-up."""
+
+    checklist: Checklist
+    item: Item
+    is_follow_up: bool
+
+
+def walk_order(
+    checklists: Sequence[Checklist],
+    platforms: Iterable[str],
+    answers: Mapping[str, Answer],
+) -> list[Stop]:
+    """Every question in order, given the answers so far (which open follow-ups)."""
+    chosen = tuple(platforms)
+    stops: list[Stop] = []
+    for checklist in checklists:
+        for item in checklist.items:
+            if item.concerns(chosen):
+                _add_with_follow_ups(stops, checklist, item, answers, is_follow_up=False)
+    return stops
+
+
+def _add_with_follow_ups(
+    stops: list[Stop],
+    checklist: Checklist,
+    item: Item,
+    answers: Mapping[str, Answer],
+    is_follow_up: bool,
+) -> None:
+    stops.append(Stop(checklist, item, is_follow_up))
+    answer = answers.get(item.id)
+    if answer is not None and answer.value == "yes":
+        for follow_up in item.follow_ups:
+            _add_with_follow_ups(stops, checklist, follow_up, answers, is_follow_up=True)
+
+
+def first_unanswered(stops: Sequence[Stop], answers: Mapping[str, Answer]) -> int | None:
+    """Index of the first stop with no answer yet, or None when all are answered."""
+    for index, stop in enumerate(stops):
+        if stop.item.id not in answers:
+            return index
+    return None
+
+
+@dataclass(frozen=True)
+class Progress:
+    answered: int
+    total: int
+    area_answered: int
+    area_total: int
+
+
+def progress_at(stops: Sequence[Stop], answers: Mapping[str, Answer], index: int) -> Progress:
+    """How far along the walk is, overall and within the area of `stops[index]`."""
+    area_id = stops[index].checklist.id if stops else None
+    area = [stop for stop in stops if stop.checklist.id == area_id]
+    return Progress(
+        answered=sum(1 for stop in stops if stop.item.id in answers),
+        total=len(stops),
+        area_answered=sum(1 for stop in area if stop.item.id in answers),
+        area_total=len(area),
+    )
