@@ -1,0 +1,192 @@
+"""Indicators of monitoring software: what every importer produces and every scanner reads.
+
+An `IndicatorSet` holds the sources it came from and one `AppIndicator` per product. Its
+`index` turns the lists into dictionaries and compiled patterns, built once per set, so a scan
+looks each observed name, path, address or start-up entry up in constant time.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+CATEGORIES: tuple[str, ...] = (
+    "stalkerware",
+    "spyware",
+    "keylogger",
+    "remote-access",
+    "parental-control",
+    "employee-monitoring",
+)
+# Software with legitimate uses: reported as "did you or someone you trust install this?"
+DUAL_USE_CATEGORIES: frozenset[str] = frozenset(
+    {"remote-access", "parental-control", "employee-monitoring"}
+)
+PLATFORMS: tuple[str, ...] = ("windows", "macos", "linux", "android", "ios")
+
+_EXECUTABLE_SUFFIXES = (".exe", ".app", ".bin")
+_ENVIRONMENT_PLACEHOLDER = re.compile(r"%[^%\\/]+%|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Where a group of indicators came from, with its licence and attribution."""
+
+    id: str  # "curated", "echap", "lolrmm", or "import-<name>"
+    name: str
+    licence: str
+    attribution: str
+    url: str
+    version: str  # a commit, a date, or a content hash
+    retrieved: str = ""  # when this copy was taken (ISO date)
+    kind: str = "bundled"  # bundled | imported | updated
+
+
+@dataclass(frozen=True)
+class AppIndicator:
+    """One product and everything a source says identifies it."""
+
+    id: str  # unique within a set: "<source>:<slug>"
+    name: str
+    category: str  # one of CATEGORIES
+    source: str  # SourceInfo.id
+    platforms: tuple[str, ...] = ()
+    process_names: tuple[str, ...] = ()
+    exe_paths: tuple[str, ...] = ()  # glob patterns; Windows or POSIX style
+    cmdline_patterns: tuple[str, ...] = ()  # glob patterns against the joined command line
+    autostart_names: tuple[str, ...] = ()  # services, launchd labels, autostart entries
+    domains: tuple[str, ...] = ()
+    ips: tuple[str, ...] = ()
+    ports: tuple[int, ...] = ()  # ports its remote-access service listens on
+    packages: tuple[str, ...] = ()  # Android package ids
+    certificates: tuple[str, ...] = ()  # signing-certificate fingerprints, upper-case hex
+    file_hashes: tuple[str, ...] = ()  # lower-case hex (sha256, sha1 or md5)
+    references: tuple[str, ...] = ()  # URLs that state the above
+
+    @property
+    def dual_use(self) -> bool:
+        return self.category in DUAL_USE_CATEGORIES
+
+
+def normalise_process_name(name: str) -> str:
+    """Lower-case basename without a trailing .exe, so `AnyDesk.exe` and `anydesk` meet."""
+    base = re.split(r"[\\/]", name.strip())[-1].lower()
+    for suffix in _EXECUTABLE_SUFFIXES:
+        if base.endswith(suffix) and len(base) > len(suffix):
+            return base[: -len(suffix)]
+    return base
+
+
+def normalise_path(path: str) -> str:
+    """Lower-case with forward slashes, for comparing Windows and POSIX paths alike."""
+    return path.replace("\\", "/").lower()
+
+
+def compile_path_pattern(pattern: str) -> re.Pattern[str]:
+    """A glob pattern (`C:\\Program Files\\AnyDesk\\*`, `%APPDATA%\\x\\*`) as a regex on normalised paths.
+
+    Environment placeholders stand for any run of characters; `*` may cross folders, since
+    install paths in the sources rarely say how deep the executable sits.
+    """
+    normalised = normalise_path(pattern.strip())
+    pieces = _ENVIRONMENT_PLACEHOLDER.split(normalised)
+    translated = ".*".join(fnmatch.translate(piece)[4:-3] for piece in pieces)
+    if normalised.endswith("/"):
+        translated += ".*"
+    return re.compile(rf"(?s:{translated})\Z")
+
+
+@dataclass(frozen=True)
+class PatternRule:
+    pattern: str
+    regex: re.Pattern[str]
+    app: int  # index into IndicatorSet.apps
+
+
+def _group(pairs: Iterable[tuple[str | int, int]]) -> dict:
+    grouped: defaultdict[str | int, list[int]] = defaultdict(list)
+    for key, app in pairs:
+        if app not in grouped[key]:
+            grouped[key].append(app)
+    return {key: tuple(apps) for key, apps in grouped.items()}
+
+
+@dataclass(frozen=True)
+class IndicatorIndex:
+    """Lookups over an IndicatorSet; values are indices into `IndicatorSet.apps`."""
+
+    process_names: dict[str, tuple[int, ...]]  # normalise_process_name(...) ->
+    autostart_names: dict[str, tuple[int, ...]]  # lower-case ->
+    ips: dict[str, tuple[int, ...]]
+    domains: dict[str, tuple[int, ...]]  # lower-case ->
+    ports: dict[int, tuple[int, ...]]
+    file_hashes: dict[str, tuple[int, ...]]  # lower-case hex ->
+    exe_paths: tuple[PatternRule, ...]
+    cmdlines: tuple[PatternRule, ...]
+
+    @classmethod
+    def build(cls, apps: tuple[AppIndicator, ...]) -> IndicatorIndex:
+        def pairs(attribute: str, key=lambda value: value) -> Iterable[tuple[str | int, int]]:
+            for number, app in enumerate(apps):
+                for value in getattr(app, attribute):
+                    normalised = key(value)
+                    if normalised or normalised == 0:
+                        yield normalised, number
+
+        def rules(attribute: str, compile_pattern) -> tuple[PatternRule, ...]:
+            found = []
+            for number, app in enumerate(apps):
+                for pattern in getattr(app, attribute):
+                    if pattern.strip():
+                        found.append(PatternRule(pattern, compile_pattern(pattern), number))
+            return tuple(found)
+
+        return cls(
+            process_names=_group(pairs("process_names", normalise_process_name)),
+            autostart_names=_group(pairs("autostart_names", str.lower)),
+            ips=_group(pairs("ips", str.strip)),
+            domains=_group(pairs("domains", lambda d: d.strip().lower().rstrip("."))),
+            ports=_group(pairs("ports")),
+            file_hashes=_group(pairs("file_hashes", str.lower)),
+            exe_paths=rules("exe_paths", compile_path_pattern),
+            cmdlines=rules(
+                "cmdline_patterns",
+                lambda p: re.compile(fnmatch.translate(p.lower()), re.DOTALL),
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class IndicatorSet:
+    """Indicators from one or more sources, merged."""
+
+    sources: tuple[SourceInfo, ...]
+    apps: tuple[AppIndicator, ...]
+
+    @cached_property
+    def index(self) -> IndicatorIndex:
+        return IndicatorIndex.build(self.apps)
+
+    def source(self, source_id: str) -> SourceInfo:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise KeyError(source_id)
+
+    def merged_with(self, other: IndicatorSet) -> IndicatorSet:
+        return IndicatorSet(self.sources + other.sources, self.apps + other.apps)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Per source: how many apps and how many indicators of each kind."""
+        kinds = ("process_names", "exe_paths", "autostart_names", "domains", "ips", "packages")
+        result: dict[str, dict[str, int]] = {}
+        for app in self.apps:
+            tally = result.setdefault(app.source, {"apps": 0, **{k: 0 for k in kinds}})
+            tally["apps"] += 1
+            for kind in kinds:
+                tally[kind] += len(getattr(app, kind))
+        return result
