@@ -5,17 +5,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from devicecheck.core.datadir import DataDir
-from devicecheck.core.helplines import Region, region_for
+if TYPE_CHECKING:
+    from devicecheck.core.datadir import DataDir
+    from devicecheck.core.helplines import Region
 
 
 def data_dir_of(args: argparse.Namespace) -> DataDir:
+    from devicecheck.core.datadir import DataDir
+
     return DataDir.resolve(getattr(args, "data_dir", None))
 
 
 def region_of(args: argparse.Namespace) -> Region:
+    from devicecheck.core.helplines import region_for
+
     return region_for(getattr(args, "region", None))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterable
 
@@ -10,23 +11,45 @@ from devicecheck.core.checklists import PLATFORM_LABELS, Checklist, Item
 WIDTH = 78
 
 
-def wrap(text: str, indent: str = "") -> str:
-    """Wrap prose paragraph by paragraph; keep list and step lines as they are."""
-    out: list[str] = []
+_LIST_MARKER = re.compile(r"^(\d+[.)]|[-*+])\s+")
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Join hard-wrapped lines back into paragraphs; a list item starts a new one."""
+    paragraphs: list[str] = []
+    current: list[str] = []
     for line in text.strip().splitlines():
         stripped = line.strip()
-        if not stripped:
+        if not stripped or _LIST_MARKER.match(stripped):
+            if current:
+                paragraphs.append(" ".join(current))
+            current = [stripped] if stripped else []
+            if not stripped:
+                paragraphs.append("")
+            continue
+        current.append(stripped)
+    if current:
+        paragraphs.append(" ".join(current))
+    return paragraphs
+
+
+def plain(text: str) -> str:
+    """Markdown emphasis and code marks removed: noise to a screen reader."""
+    return re.sub(r"\*\*(.+?)\*\*|`([^`]+)`", lambda m: m.group(1) or m.group(2), text)
+
+
+def wrap(text: str, indent: str = "") -> str:
+    """Wrap prose to the terminal width, keeping numbered and bulleted steps apart."""
+    out: list[str] = []
+    for paragraph in _paragraphs(plain(text)):
+        if not paragraph:
             out.append("")
             continue
-        lead = line[: len(line) - len(line.lstrip())]
+        marker = _LIST_MARKER.match(paragraph)
+        hanging = " " * len(marker.group(0)) if marker else ""
         out.append(
             textwrap.fill(
-                stripped,
-                width=WIDTH,
-                initial_indent=indent + lead,
-                subsequent_indent=indent
-                + lead
-                + ("   " if stripped[:2].rstrip(".").isdigit() else ""),
+                paragraph, width=WIDTH, initial_indent=indent, subsequent_indent=indent + hanging
             )
         )
     return "\n".join(out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, region_of, tell
-from devicecheck.core.checklists import PLATFORMS
+from devicecheck.core.platforms import PLATFORMS
 from devicecheck.errors import DeviceCheckError
 
 

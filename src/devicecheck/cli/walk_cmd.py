@@ -11,7 +11,7 @@ import sys
 from typing import TextIO
 
 from devicecheck.cli.context import data_dir_of, region_of, tell
-from devicecheck.core.checklists import PLATFORMS
+from devicecheck.core.platforms import PLATFORMS
 
 ANSWER_KEYS = {"y": "yes", "n": "no", "u": "unsure", "s": "skip"}
 PROMPT = "Answer y (found a concern), n (no), u (not sure), s (skip) or q (stop); a note may follow after a space."

@@ -16,18 +16,11 @@ from pathlib import Path
 
 import yaml
 
+from devicecheck.core.platforms import PLATFORM_LABELS, PLATFORMS
 from devicecheck.errors import InvalidDataError
 
-PLATFORMS: tuple[str, ...] = ("ios", "android", "windows", "macos", "linux", "web", "any")
-PLATFORM_LABELS: dict[str, str] = {
-    "ios": "iPhone or iPad",
-    "android": "Android",
-    "windows": "Windows",
-    "macos": "Mac",
-    "linux": "Linux",
-    "web": "Online, in a web browser",
-    "any": "Any device",
-}
+__all__ = ["PLATFORMS", "PLATFORM_LABELS"]
+
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high")
 SEVERITY_RANK: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
 
@@ -409,10 +402,10 @@ class _FileParser:
         self, node: yaml.Node, checklist_id: str, file_reviewed: dt.date | None, depth: int
     ) -> Item | None:
         what = "a follow-up item" if depth else "an item"
+        before = len(self.problems)
         fields = self._mapping(node, what, _ITEM_FIELDS, _ITEM_REQUIRED)
         if fields is None:
             return None
-        before = len(self.problems)
         item_id = self._slug(fields["id"][1], "the item id") if "id" in fields else None
         if item_id:
             self._remember("item", item_id, fields["id"][1])

@@ -29,6 +29,9 @@ class DataDir:
 
     root: Path
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+
     @classmethod
     def resolve(cls, explicit: str | os.PathLike[str] | None = None) -> DataDir:
         return cls(resolve_data_dir(explicit))

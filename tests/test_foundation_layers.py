@@ -1,0 +1,114 @@
+"""Guard rails: the core never imports Textual; --version and --help stay light; data ships."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import devicecheck
+import devicecheck.core
+from tests.conftest import REPO_ROOT, run_cli
+
+
+def _core_modules() -> list[str]:
+    found = ["devicecheck.core", "devicecheck.errors"]
+    for info in pkgutil.walk_packages(devicecheck.core.__path__, "devicecheck.core."):
+        found.append(info.name)
+    return found
+
+
+def test_every_core_module_imports_without_textual() -> None:
+    modules = _core_modules()
+    assert len(modules) >= 8
+    script = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "leaked = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print(len(leaked))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "0"
+
+
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_version_and_help_do_not_import_textual(flag: str) -> None:
+    script = (
+        "import sys\n"
+        "from devicecheck.cli import main\n"
+        "try:\n"
+        f"    main([{flag!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('TEXTUAL' if 'textual' in sys.modules else 'CLEAN', file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.stderr.strip().splitlines()[-1] == "CLEAN", result.stderr
+
+
+def test_version_prints_the_version() -> None:
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"devicecheck {devicecheck.__version__}"
+
+
+def test_usage_errors_are_one_line() -> None:
+    result = run_cli("no-such-command")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_wheel_ships_checklists_and_data(tmp_path: Path) -> None:
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO_ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if built.returncode != 0 and "hatchling" in built.stderr:
+        built = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "-q",
+                "-w",
+                str(tmp_path),
+                str(REPO_ROOT),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("devicecheck-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    shipped = sorted(p.name for p in (REPO_ROOT / "checklists").glob("*.yaml"))
+    assert shipped
+    for name in shipped:
+        assert f"devicecheck/checklists/{name}" in names
+    assert "devicecheck/data/helplines.yaml" in names
