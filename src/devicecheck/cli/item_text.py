@@ -35,7 +35,9 @@ def _paragraphs(text: str) -> list[str]:
 
 def plain(text: str) -> str:
     """Markdown emphasis and code marks removed: noise to a screen reader."""
-    return re.sub(r"\*\*(.+?)\*\*|`([^`]+)`", lambda m: m.group(1) or m.group(2), text)
+    return re.sub(
+        r"\*\*(.+?)\*\*|`([^`]+)`", lambda m: m.group(1) or m.group(2), text, flags=re.DOTALL
+    )
 
 
 def wrap(text: str, indent: str = "") -> str:
@@ -78,7 +80,7 @@ def checklist_text(checklist: Checklist) -> str:
     lines.append(f"Reviewed {checklist.reviewed.isoformat()}; {len(checklist.items)} questions.")
     for number, item in enumerate(checklist.items, start=1):
         lines += ["", "-" * WIDTH, item_text(item, heading=f"{number}. ")]
-        lines.append("Sources: " + ", ".join(item.sources))
+        lines += ["", "Sources:", *(f"  {url}" for url in item.sources)]
         for follow_up in item.follow_ups:
             lines += ["", item_text(follow_up, heading=f"{number}. (only if yes) ")]
     return "\n".join(lines)
