@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Iterable
 
 from devicecheck.core.checklists import PLATFORM_LABELS, Checklist, Item
+from devicecheck.core.helplines import Region
 
 WIDTH = 78
 
@@ -83,4 +84,13 @@ def checklist_text(checklist: Checklist) -> str:
         lines += ["", "Sources:", *(f"  {url}" for url in item.sources)]
         for follow_up in item.follow_ups:
             lines += ["", item_text(follow_up, heading=f"{number}. (only if yes) ")]
+    return "\n".join(lines)
+
+
+def help_lines_text(region: Region) -> str:
+    """The region's emergency line and help lines, one per line, for the end of a plain walk."""
+    lines = [f"Help ({region.name}):", f"  Emergency: {region.emergency.number}"]
+    for line in region.lines:
+        hours = f" ({line.hours})" if line.hours else ""
+        lines.append(f"  {line.name}: {line.number}{hours}")
     return "\n".join(lines)

@@ -59,7 +59,7 @@ def walk(args: argparse.Namespace) -> int:
 
 
 def plain_walk(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    from devicecheck.cli.item_text import item_text
+    from devicecheck.cli.item_text import help_lines_text, item_text
     from devicecheck.core.checklists import load_checklists
     from devicecheck.core.sessions import SessionStore
     from devicecheck.core.walkthrough import first_unanswered, progress_at, walk_order
@@ -110,7 +110,8 @@ def plain_walk(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
             emit(
                 "Saved as a concern. See 'If you find something' above; record it before you change anything.\n"
             )
-    emit(f"To see this session again: devicecheck session show {session.id}\n")
+    emit(f"To see this session again: devicecheck session show {session.id}\n\n")
+    emit(help_lines_text(region) + "\n")
     stdout.flush()
     tell(f"Session {session.id} saved.")
     return 0
