@@ -66,6 +66,8 @@ class AppIndicator:
     certificates: tuple[str, ...] = ()  # signing-certificate fingerprints, upper-case hex
     file_hashes: tuple[str, ...] = ()  # lower-case hex (sha256, sha1 or md5)
     references: tuple[str, ...] = ()  # URLs that state the above
+    aliases: tuple[str, ...] = ()  # other names the product is sold under
+    notes: str = ""  # what the source says about it, for reports
 
     @property
     def dual_use(self) -> bool:

@@ -1,0 +1,350 @@
+"""Where indicator sets live, and loading them all quickly.
+
+- Bundled, inside the package: `data/indicators/curated.yaml`, `echap/ioc.yaml`, `lolrmm/*.yaml`.
+- In the data directory, under `indicators/`: `imported/<name>` (from `indicators import`) and
+  `updated/<name>` (from `indicators update`, the set before it kept as `<name>.previous`), each
+  with a `<name>.meta.json` saying what format it is and where it came from.
+- `indicators/cache/`: compiled copies (JSON) of parsed sets, keyed by the SHA-256 of the
+  source bytes and the package version. Reading 319 YAML files takes far longer than one JSON
+  file; a cache that fails to parse or validate is rebuilt from the sources, never trusted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devicecheck import __version__
+from devicecheck.core.datadir import DataDir
+from devicecheck.core.files import atomic_write, read_bytes_no_symlink
+from devicecheck.core.indicators.common import read_bytes, slug
+from devicecheck.core.indicators.formats import (
+    lolrmm_files,
+    parse_bytes,
+    read_indicator_file,
+    read_lolrmm_folder,
+    source_for,
+)
+from devicecheck.core.indicators.model import AppIndicator, IndicatorSet, SourceInfo
+from devicecheck.errors import InvalidDataError
+
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "data" / "indicators"
+CACHE_FORMAT = 1
+META_SUFFIX = ".meta.json"
+PREVIOUS_SUFFIX = ".previous"
+_SOURCE_LINE = re.compile(r"^- (Commit|Commit date): (\S+)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """An imported or updated indicator file in the data directory and what it says of itself."""
+
+    path: Path
+    kind: str  # imported | updated
+    format: str
+    source_id: str
+    url: str
+    retrieved: str
+    original: str
+
+    @property
+    def meta_path(self) -> Path:
+        return meta_path_for(self.path)
+
+
+def meta_path_for(path: Path) -> Path:
+    return path.with_name(path.name + META_SUFFIX)
+
+
+def imported_dir(data_dir: DataDir) -> Path:
+    return data_dir.indicators / "imported"
+
+
+def updated_dir(data_dir: DataDir) -> Path:
+    return data_dir.indicators / "updated"
+
+
+def cache_dir(data_dir: DataDir) -> Path:
+    return data_dir.indicators / "cache"
+
+
+# --- bundled sets -------------------------------------------------------------------------
+
+
+def bundled_files(root: Path = BUNDLED_DIR) -> list[Path]:
+    """Every bundled file whose bytes decide the compiled set (sources and provenance)."""
+    files = [root / "curated.yaml", root / "echap" / "ioc.yaml", root / "echap" / "SOURCE.md"]
+    return (
+        [p for p in files if p.exists()]
+        + [root / "lolrmm" / "SOURCE.md"]
+        + lolrmm_files(root / "lolrmm")
+    )
+
+
+def parse_bundled(root: Path = BUNDLED_DIR) -> IndicatorSet:
+    """The bundled sets straight from their YAML (slow: the compiled cache avoids this)."""
+    sets = []
+    curated_path = root / "curated.yaml"
+    if curated_path.exists():
+        data = read_bytes(curated_path)
+        sets.append(
+            parse_bytes(data, str(curated_path), "curated", source_id="curated", kind="bundled")[0]
+        )
+    echap_path = root / "echap" / "ioc.yaml"
+    commit, date = _provenance(root / "echap" / "SOURCE.md")
+    echap_set, _ = parse_bytes(
+        read_bytes(echap_path), str(echap_path), "echap", source_id="echap", kind="bundled"
+    )
+    sets.append(_with_version(echap_set, commit, date))
+    commit, date = _provenance(root / "lolrmm" / "SOURCE.md")
+    lolrmm_source = source_for(
+        "lolrmm", source_id="lolrmm", kind="bundled", version=commit, retrieved=date
+    )
+    sets.append(read_lolrmm_folder(root / "lolrmm", lolrmm_source))
+    return _merge(sets)
+
+
+def _provenance(source_md: Path) -> tuple[str, str]:
+    """The commit and commit date a bundled snapshot's SOURCE.md records."""
+    try:
+        text = source_md.read_text(encoding="utf-8")
+    except OSError:
+        return "", ""
+    found = dict(_SOURCE_LINE.findall(text))
+    return found.get("Commit", ""), found.get("Commit date", "")
+
+
+def _with_version(indicators: IndicatorSet, version: str, retrieved: str) -> IndicatorSet:
+    if not version:
+        return indicators
+    sources = tuple(
+        dataclasses.replace(s, version=version, retrieved=retrieved) for s in indicators.sources
+    )
+    return IndicatorSet(sources, indicators.apps)
+
+
+def _merge(sets: Sequence[IndicatorSet]) -> IndicatorSet:
+    """One set; a source id seen before (two extra files of one name) gets a number added."""
+    sources: list[SourceInfo] = []
+    apps: list[AppIndicator] = []
+    taken: set[str] = set()
+    for indicators in sets:
+        for source in indicators.sources:
+            new_id, number = source.id, 2
+            while new_id in taken:
+                new_id, number = f"{source.id}-{number}", number + 1
+            taken.add(new_id)
+            sources.append(dataclasses.replace(source, id=new_id))
+            for app in indicators.apps:
+                if app.source == source.id:
+                    renamed = app.id if new_id == source.id else new_id + app.id[len(source.id) :]
+                    apps.append(dataclasses.replace(app, id=renamed, source=new_id))
+    return IndicatorSet(tuple(sources), tuple(apps))
+
+
+# --- the compiled cache ---------------------------------------------------------------------
+
+
+def content_key(files: Sequence[Path], *extra: str) -> str:
+    """SHA-256 over the package version, the cache format, and each file's name and bytes."""
+    digest = hashlib.sha256(f"{__version__}\0{CACHE_FORMAT}\0{chr(0).join(extra)}".encode())
+    for path in files:
+        digest.update(path.name.encode() + b"\0")
+        digest.update(hashlib.sha256(read_bytes(path)).digest())
+    return digest.hexdigest()
+
+
+def cached_set(
+    data_dir: DataDir | None, unit: str, key: str, build: Callable[[], IndicatorSet]
+) -> IndicatorSet:
+    """The compiled set for `unit` at `key` from the cache, or built and then cached."""
+    if data_dir is None:
+        return build()
+    folder = cache_dir(data_dir)
+    path = folder / f"{slug(unit)}-{key[:32]}.json"
+    with contextlib.suppress(OSError, InvalidDataError):
+        if path.exists():
+            return decode_cache(read_bytes_no_symlink(path), key)
+    indicators = build()
+    with contextlib.suppress(OSError, InvalidDataError):
+        data_dir.ensure(data_dir.indicators, folder)
+        atomic_write(path, encode_cache(indicators, key))
+        for stale in folder.glob(f"{slug(unit)}-*.json"):
+            if stale != path:
+                stale.unlink()
+    return indicators
+
+
+def encode_cache(indicators: IndicatorSet, key: str) -> bytes:
+    document = {
+        "cache_format": CACHE_FORMAT,
+        "key": key,
+        "sources": [dataclasses.asdict(s) for s in indicators.sources],
+        "apps": [dataclasses.asdict(a) for a in indicators.apps],
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+_SOURCE_FIELDS = tuple(f.name for f in dataclasses.fields(SourceInfo))
+_APP_FIELDS = {f.name: f.type for f in dataclasses.fields(AppIndicator)}
+
+
+def decode_cache(data: bytes, key: str) -> IndicatorSet:
+    """A cached set, checked field by field; InvalidDataError if anything is off."""
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        raise InvalidDataError("indicator cache is not valid JSON") from None
+    if (
+        not isinstance(document, dict)
+        or document.get("cache_format") != CACHE_FORMAT
+        or document.get("key") != key
+        or not isinstance(document.get("sources"), list)
+        or not isinstance(document.get("apps"), list)
+    ):
+        raise InvalidDataError("indicator cache is stale or damaged")
+    sources = tuple(_source_from_json(s) for s in document["sources"])
+    apps = tuple(_app_from_json(a) for a in document["apps"])
+    known = {s.id for s in sources}
+    if any(app.source not in known for app in apps):
+        raise InvalidDataError("indicator cache names an unknown source")
+    return IndicatorSet(sources, apps)
+
+
+def _source_from_json(value: Any) -> SourceInfo:
+    if (
+        not isinstance(value, dict)
+        or set(value) != set(_SOURCE_FIELDS)
+        or not all(isinstance(v, str) for v in value.values())
+    ):
+        raise InvalidDataError("indicator cache has a damaged source")
+    return SourceInfo(**value)
+
+
+def _app_from_json(value: Any) -> AppIndicator:
+    if not isinstance(value, dict) or set(value) != set(_APP_FIELDS):
+        raise InvalidDataError("indicator cache has a damaged app")
+    converted: dict[str, Any] = {}
+    for name, item in value.items():
+        if isinstance(item, list):
+            wanted = int if name == "ports" else str
+            if not all(isinstance(v, wanted) and not isinstance(v, bool) for v in item):
+                raise InvalidDataError(f"indicator cache has a damaged {name}")
+            converted[name] = tuple(item)
+        elif isinstance(item, str) and _APP_FIELDS[name] == "str":
+            converted[name] = item
+        else:
+            raise InvalidDataError(f"indicator cache has a damaged {name}")
+    return AppIndicator(**converted)
+
+
+# --- sets stored in the data directory ----------------------------------------------------
+
+
+def stored_files(folder: Path, kind: str) -> list[StoredFile]:
+    """The current indicator files in `folder` (not their metadata, not previous copies)."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if name.startswith(".") or name.endswith((META_SUFFIX, PREVIOUS_SUFFIX)):
+            continue
+        if path.is_file():
+            found.append(read_meta(path, kind))
+    return found
+
+
+def read_meta(path: Path, kind: str) -> StoredFile:
+    meta_path = meta_path_for(path)
+    try:
+        meta = json.loads(read_bytes(meta_path))
+    except (InvalidDataError, ValueError, RecursionError):
+        meta = {}
+    meta = meta if isinstance(meta, dict) else {}
+
+    def text(key: str, default: str = "") -> str:
+        value = meta.get(key, default)
+        return value if isinstance(value, str) else default
+
+    prefix = "import" if kind == "imported" else "update"
+    format = text("format")
+    return StoredFile(
+        path=path,
+        kind=kind,
+        format=format if format in ("echap", "lolrmm", "stix2", "curated") else "",
+        source_id=text("source_id", f"{prefix}-{slug(path.name)}"),
+        url=text("url"),
+        retrieved=text("retrieved"),
+        original=text("original"),
+    )
+
+
+def parse_stored(stored: StoredFile) -> IndicatorSet:
+    data = read_bytes(stored.path)
+    indicators, _ = parse_bytes(
+        data,
+        str(stored.path),
+        stored.format or None,
+        source_id=stored.source_id,
+        kind=stored.kind,
+        retrieved=stored.retrieved,
+        label=stored.original or stored.path.name,
+        url=stored.url,
+        json_first=stored.path.suffix.lower() == ".json",
+    )
+    return indicators
+
+
+def load_stored(data_dir: DataDir, stored: StoredFile) -> IndicatorSet:
+    try:
+        key = content_key([stored.path], stored.format, stored.source_id, stored.url)
+        return cached_set(
+            data_dir, f"{stored.kind}-{stored.path.name}", key, lambda: parse_stored(stored)
+        )
+    except InvalidDataError as error:
+        raise InvalidDataError(
+            f"{error.message} (a stored indicator set: remove it or import it again)"
+        ) from None
+
+
+# --- everything together --------------------------------------------------------------------
+
+
+def load_bundled(data_dir: DataDir | None = None, root: Path = BUNDLED_DIR) -> IndicatorSet:
+    files = bundled_files(root)
+    if data_dir is None:
+        return parse_bundled(root)
+    return cached_set(data_dir, "bundled", content_key(files), lambda: parse_bundled(root))
+
+
+def load_indicators(
+    data_dir: DataDir | None = None, extra_files: Sequence[Path] = ()
+) -> IndicatorSet:
+    """Bundled sets, then updated and imported sets in the data directory, then `extra_files`.
+
+    An updated set replaces the bundled set with the same source id (a newer Echap list
+    replaces the bundled snapshot). Without a data directory only bundled and extra files are
+    read, and nothing is written.
+    """
+    bundled = load_bundled(data_dir)
+    stored: list[IndicatorSet] = []
+    if data_dir is not None:
+        for stored_file in stored_files(updated_dir(data_dir), "updated"):
+            stored.append(load_stored(data_dir, stored_file))
+        for stored_file in stored_files(imported_dir(data_dir), "imported"):
+            stored.append(load_stored(data_dir, stored_file))
+    replaced = {s.id for indicators in stored for s in indicators.sources}
+    bundled = IndicatorSet(
+        tuple(s for s in bundled.sources if s.id not in replaced),
+        tuple(a for a in bundled.apps if a.source not in replaced),
+    )
+    extras = [read_indicator_file(Path(p)) for p in extra_files]
+    return _merge([bundled, *stored, *extras])
