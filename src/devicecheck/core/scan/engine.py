@@ -1,0 +1,192 @@
+"""The whole scan: processes, then connections, then start-up entries; and saving it as evidence."""
+
+from __future__ import annotations
+
+import platform as platform_module
+import socket
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from devicecheck.core.indicators.model import IndicatorSet
+from devicecheck.core.scan.autostart import AutostartRoots, check_autostart, collect_autostart
+from devicecheck.core.scan.connections import check_connections, observe_connections
+from devicecheck.core.scan.findings import (
+    LIMITS,
+    Finding,
+    NotExamined,
+    ProcessInfo,
+    ScanResult,
+)
+from devicecheck.core.scan.matching import Matcher
+from devicecheck.core.scan.processes import (
+    check_processes,
+    observe_processes,
+    process_from_info,
+    sha256_of_file,
+)
+from devicecheck.core.sessions import utc_now
+
+if TYPE_CHECKING:
+    from devicecheck.core.evidence import Entry, EvidenceLog
+    from devicecheck.core.sessions import Session, SessionStore
+
+STAGES = ("processes", "connections", "autostart")
+
+
+class ScanObserver(Protocol):
+    def stage_started(self, stage: str, total: int) -> None: ...
+
+    def advanced(self, stage: str, done: int) -> None: ...
+
+
+def run_scan(
+    indicators: IndicatorSet,
+    observer: ScanObserver | None = None,
+    *,
+    autostart_roots: AutostartRoots | None = None,
+    platform: str | None = None,
+) -> ScanResult:
+    """Scan this computer against `indicators`. Reads only; changes nothing; sends nothing."""
+    started_at = utc_now()
+    platform = platform or sys.platform
+    matcher = Matcher(indicators)
+    not_examined: list[NotExamined] = []
+
+    processes, problems = observe_processes()
+    not_examined += problems
+    _started(observer, "processes", len(processes))
+    findings = check_processes(matcher, processes, progress=_progress(observer, "processes"))
+    _advanced(observer, "processes", len(processes))
+
+    connections, problems = observe_connections()
+    not_examined += problems
+    _started(observer, "connections", len(connections))
+    by_pid = {process.pid: process for process in processes}
+    findings += check_connections(
+        matcher, connections, lambda pid: by_pid.get(pid) or _live_process(pid), sha256_of_file
+    )
+    _advanced(observer, "connections", len(connections))
+
+    collected = collect_autostart(platform, autostart_roots)
+    not_examined += collected.not_examined()
+    _started(observer, "autostart", len(collected.entries))
+    findings += check_autostart(matcher, collected.entries)
+    _advanced(observer, "autostart", len(collected.entries))
+
+    return ScanResult(
+        started_at=started_at,
+        finished_at=utc_now(),
+        host=socket.gethostname(),
+        platform=f"{platform_module.system()} {platform_module.release()}".strip(),
+        findings=tuple(sorted(findings, key=_finding_order)),
+        examined={
+            "processes": len(processes),
+            "connections": len(connections),
+            "autostart_entries": len(collected.entries),
+            "indicator_apps": len(indicators.apps),
+        },
+        not_examined=tuple(not_examined),
+        indicators=indicator_summary(indicators),
+        limits=LIMITS,
+    )
+
+
+def indicator_summary(indicators: IndicatorSet) -> tuple[dict[str, Any], ...]:
+    counts = indicators.counts()
+    return tuple(
+        {
+            "id": source.id,
+            "name": source.name,
+            "version": source.version,
+            "kind": source.kind,
+            "licence": source.licence,
+            **counts.get(source.id, {"apps": 0}),
+        }
+        for source in indicators.sources
+    )
+
+
+_SEVERITY_ORDER = {"high": 0, "medium": 1}
+_CONFIDENCE_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+def _finding_order(finding: Finding) -> tuple:
+    return (
+        _SEVERITY_ORDER.get(finding.severity, 2),
+        _CONFIDENCE_ORDER.get(finding.confidence, 3),
+        finding.app.lower(),
+        finding.kind,
+    )
+
+
+def _live_process(pid: int) -> ProcessInfo | None:
+    """A process that started after the process list was taken (it owns a connection)."""
+    import psutil
+
+    try:
+        info = psutil.Process(pid).as_dict(
+            ["pid", "name", "exe", "cmdline", "username", "create_time", "ppid"]
+        )
+    except psutil.Error:
+        return None
+    return process_from_info(info)
+
+
+def _started(observer: ScanObserver | None, stage: str, total: int) -> None:
+    if observer is not None:
+        observer.stage_started(stage, total)
+
+
+def _advanced(observer: ScanObserver | None, stage: str, done: int) -> None:
+    if observer is not None:
+        observer.advanced(stage, done)
+
+
+def _progress(observer: ScanObserver | None, stage: str) -> Callable[[int], None] | None:
+    if observer is None:
+        return None
+    return lambda done: observer.advanced(stage, done)
+
+
+# --- saving ------------------------------------------------------------------------------------
+
+
+def save_scan(
+    result: ScanResult,
+    log: EvidenceLog,
+    *,
+    session: Session | None = None,
+    store: SessionStore | None = None,
+    author: str = "self",
+) -> Entry:
+    """Append the scan and one entry per finding to the evidence log; add them to the session.
+
+    Returns the "scan" entry. With a session, its `findings` and `scans` grow and, given a
+    store, it is saved.
+    """
+    session_id = session.id if session is not None else None
+    summary = result.summary()
+    scan_entry = log.append("scan", summary, session=session_id, author=author)
+    finding_entries = []
+    for finding in result.findings:
+        data = {"origin": "scan", "scan_entry": scan_entry.id, **finding.to_dict()}
+        entry = log.append("finding", data, session=session_id, author=author)
+        finding_entries.append((entry, data))
+    if session is not None:
+        for entry, data in finding_entries:
+            session.findings.append({**data, "evidence_entry": entry.id})
+        session.scans.append({**_session_scan(summary), "evidence_entry": scan_entry.id})
+        if store is not None:
+            store.save(session)
+    return scan_entry
+
+
+def _session_scan(summary: dict[str, Any]) -> dict[str, Any]:
+    keep = ("started_at", "finished_at", "host", "platform", "examined", "finding_count")
+    data = {key: summary[key] for key in keep}
+    data["not_examined"] = summary["not_examined"]
+    data["indicators"] = [
+        {"id": source["id"], "version": source["version"]} for source in summary["indicators"]
+    ]
+    return data

@@ -1,0 +1,174 @@
+"""Looking observed names, paths and command lines up in an IndicatorSet's index.
+
+Every check (processes, connections, start-up entries) goes through one `Matcher`, which
+remembers the answer for each distinct path and command line: hundreds of processes usually
+share a handful of executables, so each is matched against the patterns once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from devicecheck.core.indicators.model import (
+    IndicatorSet,
+    PatternRule,
+    normalise_path,
+    normalise_process_name,
+)
+from devicecheck.core.scan.findings import Match
+
+# A path pattern that matches one of these ordinary programs matches nearly everything
+# (`C:\Program Files\*`, `*`): it cannot be evidence of anything, so it is left out.
+_ORDINARY_PATHS = (
+    "/usr/bin/sleep",
+    "/bin/sh",
+    "c:/windows/system32/svchost.exe",
+    "c:/program files/common files/microsoft shared/clicktorun/officeclicktorun.exe",
+    "/applications/safari.app/contents/macos/safari",
+    "/system/library/coreservices/finder.app",
+)
+_ORDINARY_COMMAND_LINES = ("/usr/bin/sleep 60", "c:/windows/system32/svchost.exe -k netsvcs")
+
+
+@dataclass(frozen=True)
+class AppMatch:
+    app: int  # index into IndicatorSet.apps
+    match: Match
+
+
+def _specific(rules: tuple[PatternRule, ...], ordinary: tuple[str, ...]) -> tuple[PatternRule, ...]:
+    return tuple(rule for rule in rules if not any(rule.regex.match(sample) for sample in ordinary))
+
+
+def _combined(rules: tuple[PatternRule, ...]) -> re.Pattern[str] | None:
+    """One regex that matches whenever any rule does: a quick "no" for almost every path."""
+    if not rules:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{rule.regex.pattern})" for rule in rules))
+    except (re.error, RecursionError, OverflowError):  # too big or odd: check rule by rule
+        return re.compile("")
+
+
+def executable_of(command: str) -> str:
+    """The program a command line runs: a quoted first word, or up to `.exe`, or the first word."""
+    text = command.strip()
+    if text[:1] in ('"', "'"):
+        end = text.find(text[0], 1)
+        return text[1:end] if end > 0 else text[1:]
+    lowered = text.lower()
+    exe_end = lowered.find(".exe")
+    if exe_end > 0 and (exe_end + 4 == len(text) or text[exe_end + 4] in " \t,"):
+        return text[: exe_end + 4]
+    return text.split(maxsplit=1)[0] if text else ""
+
+
+def basename(path: str) -> str:
+    return re.split(r"[\\/]", path.rstrip("\\/"))[-1] if path else ""
+
+
+def _bundle_paths(normalised: str) -> list[str]:
+    """The path itself and every enclosing `.app` bundle (macOS sources name bundles)."""
+    found = [normalised]
+    parts = normalised.split("/")
+    for end in range(len(parts) - 1, 0, -1):
+        if parts[end - 1].endswith(".app"):
+            found.append("/".join(parts[:end]))
+    return found
+
+
+class Matcher:
+    """Lookups over one IndicatorSet, remembered per distinct path and command line."""
+
+    def __init__(self, indicators: IndicatorSet) -> None:
+        self.indicators = indicators
+        self.index = indicators.index
+        self.path_rules = _specific(self.index.exe_paths, _ORDINARY_PATHS)
+        self.cmdline_rules = _specific(self.index.cmdlines, _ORDINARY_COMMAND_LINES)
+        self._any_path = _combined(self.path_rules)
+        self._any_cmdline = _combined(self.cmdline_rules)
+        self._paths: dict[str, tuple[PatternRule, ...]] = {}
+        self._cmdlines: dict[str, tuple[PatternRule, ...]] = {}
+
+    def names(self, *observed: str) -> list[AppMatch]:
+        """Process-name matches for any of the observed names (compared without path or .exe)."""
+        found: list[AppMatch] = []
+        seen: set[str] = set()
+        for raw in observed:
+            if not raw:
+                continue
+            key = normalise_process_name(raw)
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            for app in self.index.process_names.get(key, ()):
+                written = next(
+                    (
+                        name
+                        for name in self.indicators.apps[app].process_names
+                        if normalise_process_name(name) == key
+                    ),
+                    key,
+                )
+                found.append(AppMatch(app, Match(written, "process_names", raw)))
+        return found
+
+    def path(self, path: str | None) -> list[AppMatch]:
+        if not path:
+            return []
+        rules = self._paths.get(path)
+        if rules is None:
+            rules = self._match_path(path)
+            self._paths[path] = rules
+        return [AppMatch(rule.app, Match(rule.pattern, "exe_paths", path)) for rule in rules]
+
+    def _match_path(self, path: str) -> tuple[PatternRule, ...]:
+        if self._any_path is None:
+            return ()
+        matched: list[PatternRule] = []
+        for candidate in _bundle_paths(normalise_path(path)):
+            if self._any_path.match(candidate):
+                matched.extend(
+                    rule
+                    for rule in self.path_rules
+                    if rule.regex.match(candidate) and rule not in matched
+                )
+        return tuple(matched)
+
+    def cmdline(self, cmdline: tuple[str, ...] | list[str]) -> list[AppMatch]:
+        if not cmdline or self._any_cmdline is None:
+            return []
+        joined = " ".join(cmdline)
+        rules = self._cmdlines.get(joined)
+        if rules is None:
+            lowered = joined.lower()
+            rules = ()
+            if self._any_cmdline.match(lowered):
+                rules = tuple(rule for rule in self.cmdline_rules if rule.regex.match(lowered))
+            self._cmdlines[joined] = rules
+        return [
+            AppMatch(rule.app, Match(rule.pattern, "cmdline_patterns", joined)) for rule in rules
+        ]
+
+    def autostart_name(self, *names: str) -> list[AppMatch]:
+        found: list[AppMatch] = []
+        for name in dict.fromkeys(n.strip() for n in names if n and n.strip()):
+            for app in self.index.autostart_names.get(name.lower(), ()):
+                written = next(
+                    (
+                        n
+                        for n in self.indicators.apps[app].autostart_names
+                        if n.lower() == name.lower()
+                    ),
+                    name,
+                )
+                found.append(AppMatch(app, Match(written, "autostart_names", name)))
+        return found
+
+
+def by_app(matches: list[AppMatch]) -> dict[int, list[Match]]:
+    grouped: dict[int, list[Match]] = {}
+    for item in matches:
+        grouped.setdefault(item.app, []).append(item.match)
+    return grouped
