@@ -1,0 +1,134 @@
+"""The Textual app: screens, the quick exit, and what they share (data dir, region, session)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App
+from textual.binding import Binding
+
+from devicecheck.core.datadir import DataDir
+from devicecheck.core.helplines import Region, region_for
+
+if TYPE_CHECKING:
+    from devicecheck.core.checklists import ChecklistSet
+    from devicecheck.core.sessions import Session, SessionStore
+
+QUICK_EXIT = "quick-exit"
+# Clear the scrollback (3J), the screen (2J) and put the cursor home: as much as a terminal allows.
+CLEAR_EVERYTHING = "\x1b[3J\x1b[2J\x1b[H"
+
+
+class DeviceCheckApp(App[str]):
+    """The guided walkthrough. Core work runs in thread workers; answers are saved as given."""
+
+    TITLE = "devicecheck"
+    CSS_PATH = ("app.tcss", "components/safety_strip.tcss")
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = (
+        Binding("ctrl+x", "quick_exit", "Quick exit", priority=True, show=False),
+        Binding("f12", "quick_exit", "Quick exit", priority=True, show=False),
+    )
+
+    def __init__(
+        self,
+        data_dir: str | Path | DataDir | None = None,
+        region: str | None = None,
+        session_id: str | None = None,
+        *,
+        checklist_paths: Sequence[str | Path] | None = None,
+        indicators: Any = None,
+    ) -> None:
+        super().__init__()
+        self.data_dir = data_dir if isinstance(data_dir, DataDir) else DataDir.resolve(data_dir)
+        self.region: Region = region_for(region)
+        self.start_session_id = session_id
+        self.checklist_paths = list(checklist_paths) if checklist_paths else None
+        self.indicators = indicators  # an IndicatorSet to scan with instead of the loaded ones
+        self._checklists: ChecklistSet | None = None
+        self._checklists_lock = threading.Lock()
+
+    # --- what the screens share -------------------------------------------------------------
+
+    @property
+    def store(self) -> SessionStore:
+        from devicecheck.core.sessions import SessionStore
+
+        return SessionStore(self.data_dir)
+
+    def checklists(self) -> ChecklistSet:
+        """The checklists, loaded once (a worker preloads them while the welcome is shown)."""
+        with self._checklists_lock:
+            if self._checklists is None:
+                from devicecheck.core.checklists import load_checklists
+
+                self._checklists = load_checklists(self.checklist_paths)
+            return self._checklists
+
+    def get_default_screen(self) -> Any:
+        from devicecheck.tui.components.welcome import WelcomeScreen
+
+        return WelcomeScreen()
+
+    def on_mount(self) -> None:
+        self.run_worker(self._preload, thread=True, exit_on_error=False, group="preload")
+        if self.start_session_id:
+            self.call_after_refresh(self.resume, self.start_session_id)
+
+    def _preload(self) -> None:
+        from devicecheck.errors import DeviceCheckError
+
+        with contextlib.suppress(DeviceCheckError):  # reported when a walkthrough is chosen
+            self.checklists()
+
+    # --- moving between screens --------------------------------------------------------------
+
+    def open_walkthrough(self, session: Session) -> None:
+        """The walkthrough for `session`, from its first unanswered question (or the summary)."""
+        from devicecheck.errors import DeviceCheckError
+        from devicecheck.tui.components.walkthrough import WalkthroughScreen
+
+        try:
+            checklists = self.checklists().select(session.checklists)
+        except DeviceCheckError as error:
+            self.notify(error.message, title="Could not open the checklists", severity="error")
+            return
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(WalkthroughScreen(session, checklists))
+
+    def resume(self, session_id: str) -> None:
+        from devicecheck.errors import DeviceCheckError
+
+        try:
+            session = self.store.load(session_id)
+        except DeviceCheckError as error:
+            self.notify(error.message, title="Could not open that session", severity="error")
+            return
+        self.open_walkthrough(session)
+
+    def action_quick_exit(self) -> None:
+        self.exit(QUICK_EXIT)
+
+
+def run_walkthrough(data_dir: str | None, region: str | None, session_id: str | None = None) -> int:
+    """Run the walkthrough in this terminal; after a quick exit, clear the screen and scrollback."""
+    app = DeviceCheckApp(data_dir=data_dir, region=region, session_id=session_id)
+    result = app.run()
+    if result == QUICK_EXIT:
+        clear_terminal()
+    return 0 if app.return_code in (None, 0) else int(app.return_code)
+
+
+def clear_terminal() -> None:
+    stream = sys.__stdout__ or sys.stdout
+    try:
+        stream.write(CLEAR_EVERYTHING)
+        stream.flush()
+    except OSError:
+        pass

@@ -1,0 +1,1 @@
+"""Screens and widgets of the walkthrough: one module each, with its .tcss beside it."""

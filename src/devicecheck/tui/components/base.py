@@ -1,0 +1,53 @@
+"""What every screen shares: the safety strip on top, problems shown as one calm line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.screen import ModalScreen, Screen, ScreenResultType
+
+from devicecheck.tui.components.safety_strip import SafetyStrip
+from devicecheck.tui.messages import WorkFailed
+
+if TYPE_CHECKING:
+    from devicecheck.tui.app import DeviceCheckApp
+
+
+class BaseScreen(Screen):
+    """A full screen with the safety strip. Subclasses implement `compose_body`."""
+
+    @property
+    def devicecheck(self) -> DeviceCheckApp:
+        return cast("DeviceCheckApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield SafetyStrip(self.devicecheck.region.emergency.text)
+        yield from self.compose_body()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    @on(WorkFailed)
+    def show_problem(self, message: WorkFailed) -> None:
+        self.notify(message.message, title="Could not do that", severity="error", timeout=10)
+
+
+class BaseModal(ModalScreen[ScreenResultType]):
+    """A dialog over a screen; it carries the safety strip too."""
+
+    @property
+    def devicecheck(self) -> DeviceCheckApp:
+        return cast("DeviceCheckApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield SafetyStrip(self.devicecheck.region.emergency.text)
+        yield from self.compose_body()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    @on(WorkFailed)
+    def show_problem(self, message: WorkFailed) -> None:
+        self.notify(message.message, title="Could not do that", severity="error", timeout=10)

@@ -1,0 +1,60 @@
+"""Messages that thread workers post back to the screens (post_message is thread-safe)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.message import Message
+
+
+class ScanProgress(Message):
+    """The scan reached `done` of `total` in a stage ("processes", "connections", "autostart")."""
+
+    def __init__(self, stage: str, done: int, total: int) -> None:
+        super().__init__()
+        self.stage = stage
+        self.done = done
+        self.total = total
+
+
+class ScanFinished(Message):
+    def __init__(self, result: Any) -> None:
+        super().__init__()
+        self.result = result  # devicecheck.core.scan.ScanResult
+
+
+class EvidenceSaved(Message):
+    """Something was written to the evidence log; `what` says what, in words."""
+
+    def __init__(self, what: str, entry_id: str) -> None:
+        super().__init__()
+        self.what = what
+        self.entry_id = entry_id
+
+
+class DiaryLoaded(Message):
+    def __init__(self, entries: list[Any], verify: Any) -> None:
+        super().__init__()
+        self.entries = entries  # list[devicecheck.core.evidence.Entry], oldest first
+        self.verify = verify  # devicecheck.core.evidence.VerifyReport
+
+
+class SessionsLoaded(Message):
+    def __init__(self, sessions: tuple[Any, ...], problems: tuple[str, ...]) -> None:
+        super().__init__()
+        self.sessions = sessions
+        self.problems = problems
+
+
+class ReportWritten(Message):
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+
+class WorkFailed(Message):
+    """A worker met a problem the person must see: one line, never a traceback."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message

@@ -1,0 +1,46 @@
+"""Helpers for thread workers: relay scan progress, and turn failures into one-line messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from textual.message_pump import MessagePump
+
+from devicecheck.errors import DeviceCheckError
+from devicecheck.tui.messages import ScanProgress, WorkFailed
+
+T = TypeVar("T")
+
+
+class ProgressRelay:
+    """A ScanObserver that posts each step of the scan to a screen as a ScanProgress message."""
+
+    def __init__(self, target: MessagePump) -> None:
+        self.target = target
+        self.totals: dict[str, int] = {}
+
+    def stage_started(self, stage: str, total: int) -> None:
+        self.totals[stage] = total
+        self.target.post_message(ScanProgress(stage, 0, total))
+
+    def advanced(self, stage: str, done: int) -> None:
+        self.target.post_message(ScanProgress(stage, done, self.totals.get(stage, done)))
+
+
+def guarded(target: MessagePump, job: Callable[[], T]) -> T | None:
+    """Run `job` in the worker thread; a problem becomes a WorkFailed message for `target`."""
+    try:
+        return job()
+    except DeviceCheckError as error:
+        target.post_message(WorkFailed(error.message))
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename else ""
+        target.post_message(WorkFailed(f"{error.strerror or error}{where}"))
+    except Exception as error:  # the UI must stay up: a frightened person never sees a traceback
+        target.post_message(WorkFailed(f"unexpected error: {type(error).__name__}: {error}"))
+    return None
+
+
+def describe(value: Any) -> str:
+    return str(value) if value not in (None, "") else "-"
