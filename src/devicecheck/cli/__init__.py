@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "devicecheck.cli.walk_cmd",
     "devicecheck.cli.checklists_cmd",
     "devicecheck.cli.session_cmd",
+    "devicecheck.cli.scan_cmd",
+    "devicecheck.cli.report_cmd",
 )
 DEBUG_VARIABLE = "DEVICECHECK_DEBUG"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from devicecheck.cli import casework_cmd
 from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, region_of, tell
 from devicecheck.core.platforms import PLATFORMS
 from devicecheck.errors import DeviceCheckError
@@ -50,6 +51,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     show.add_argument("id", help="the session id")
     add_json_flag(show)
     show.set_defaults(handler=show_session)
+
+    casework_cmd.register_actions(actions, common)
 
 
 def new_session(args: argparse.Namespace) -> int:
