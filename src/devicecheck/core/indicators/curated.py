@@ -29,7 +29,7 @@ from devicecheck.errors import InvalidDataError
 NAME = "devicecheck curated desktop monitoring list"
 LICENCE = "CC BY 4.0"
 ATTRIBUTION = "devicecheck developers; each entry names the sources that state it"
-URL = "https://github.com/devicecheck/devicecheck (src/devicecheck/data/indicators/CURATED-SOURCES.md)"
+URL = ""  # the list ships in the package; CURATED-SOURCES.md gives each source
 
 
 def looks_like_curated(document: Any) -> bool:

@@ -1,0 +1,126 @@
+"""`devicecheck indicators info [--json] | import FILE [--format F] | update [--url URL]`."""
+
+from __future__ import annotations
+
+import argparse
+
+from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, tell
+
+FORMAT_CHOICES = ("echap", "lolrmm", "stix2", "curated")
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "indicators",
+        help="the lists of monitoring software the scan looks for",
+        parents=[common],
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    info = actions.add_parser("info", help="sources, dates, licences and counts", parents=[common])
+    add_json_flag(info)
+    info.set_defaults(handler=show_info)
+
+    importing = actions.add_parser(
+        "import",
+        help="add an indicator file (Echap ioc.yaml, LOLRMM YAML, STIX 2 JSON); no network",
+        parents=[common],
+    )
+    importing.add_argument("file", metavar="FILE", help="the indicator file to check and keep")
+    importing.add_argument(
+        "--format", choices=FORMAT_CHOICES, help="the file's format (detected if not given)"
+    )
+    add_json_flag(importing)
+    importing.set_defaults(handler=import_indicators)
+
+    update = actions.add_parser(
+        "update",
+        help="download a newer list (the only command that uses the internet)",
+        parents=[common],
+    )
+    update.add_argument(
+        "--url", help="where to download from (default: Echap's stalkerware-indicators ioc.yaml)"
+    )
+    update.add_argument(
+        "--format", choices=FORMAT_CHOICES, help="the file's format (detected if not given)"
+    )
+    update.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="give up if the server is silent this long (default 10)",
+    )
+    add_json_flag(update)
+    update.set_defaults(handler=update_indicators)
+
+
+def show_info(args: argparse.Namespace) -> int:
+    from devicecheck.core.indicators.manage import describe_sources
+
+    sources = describe_sources(data_dir_of(args))
+    if args.json:
+        print_json({"sources": sources, "apps": sum(s["counts"]["apps"] for s in sources)})
+        return 0
+    for source in sources:
+        counts = source["counts"]
+        tally = ", ".join(f"{value} {kind.replace('_', ' ')}" for kind, value in counts.items())
+        print(f"{source['name']} [{source['id']}, {source['kind']}]")
+        print(f"  licence: {source['licence']}; attribution: {source['attribution']}")
+        version = source["version"] or "unknown"
+        print(f"  version: {version}; date: {source['date'] or 'unknown'}")
+        if source["url"]:
+            print(f"  from: {source['url']}")
+        print(f"  {tally}")
+    return 0
+
+
+def import_indicators(args: argparse.Namespace) -> int:
+    from devicecheck.core.indicators.manage import import_file, indicator_total
+
+    result = import_file(data_dir_of(args), args.file, args.format)
+    apps = len(result.indicators.apps)
+    total = indicator_total(result.indicators)
+    if args.json:
+        print_json(
+            {
+                "id": result.source_id,
+                "format": result.format,
+                "path": str(result.path),
+                "apps": apps,
+                "indicators": total,
+            }
+        )
+    tell(
+        f"Imported {args.file} ({result.format}): {apps} app(s), {total} indicator(s). "
+        "The scan will use them from now on."
+    )
+    return 0
+
+
+def update_indicators(args: argparse.Namespace) -> int:
+    from devicecheck.core.indicators import update
+
+    options = {"timeout": args.timeout} if args.timeout else {}
+    result = update.update_indicators(
+        data_dir_of(args),
+        args.url or update.DEFAULT_URL,
+        format=args.format,
+        announce=tell,
+        **options,
+    )
+    if args.json:
+        print_json(result.to_dict())
+    tell(
+        f"Installed the list from {result.url} ({result.format}): "
+        f"{result.apps_before} -> {result.apps_after} app(s), "
+        f"{result.indicators_before} -> {result.indicators_after} indicator(s)."
+    )
+    for label, names in (("added", result.apps_added), ("removed", result.apps_removed)):
+        if names:
+            shown = ", ".join(names[:20]) + (
+                f" and {len(names) - 20} more" if len(names) > 20 else ""
+            )
+            tell(f"  {label}: {shown}")
+    tell("The previous list is kept beside it as a .previous file.")
+    return 0
