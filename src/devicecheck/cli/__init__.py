@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "devicecheck.cli.checklists_cmd",
     "devicecheck.cli.session_cmd",
     "devicecheck.cli.scan_cmd",
+    "devicecheck.cli.indicators_cmd",
     "devicecheck.cli.report_cmd",
 )
 DEBUG_VARIABLE = "DEVICECHECK_DEBUG"
