@@ -69,6 +69,7 @@ class WalkthroughScreen(BaseScreen):
         Binding("b", "move(-1)", "Back"),
         Binding("f", "move(1)", "Next"),
         Binding("d", "summary", "Summary"),
+        Binding("c", "scan", "Scan"),
         Binding("escape", "leave", "Menu"),
     )
 
@@ -237,6 +238,11 @@ class WalkthroughScreen(BaseScreen):
         from devicecheck.tui.components.summary import SummaryScreen
 
         self.app.push_screen(SummaryScreen(self.session, self.checklists))
+
+    def action_scan(self) -> None:
+        from devicecheck.tui.components.scan import ScanScreen
+
+        self.app.push_screen(ScanScreen(session=self.session))
 
     def action_leave(self) -> None:
         self.app.pop_screen()

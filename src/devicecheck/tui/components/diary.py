@@ -1,0 +1,120 @@
+"""The evidence diary: the log's entries in order, its integrity in words, and ways to add to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Button, DataTable, Footer, Static
+
+from devicecheck.tui.components.base import BaseScreen
+from devicecheck.tui.messages import DiaryLoaded
+from devicecheck.tui.work import guarded
+
+
+def entry_summary(entry: Any) -> str:
+    """One line saying what an entry holds."""
+    data = entry.data
+    if entry.kind == "incident":
+        when = f" ({data['when'][:16].replace('T', ' ')})" if data.get("when") else ""
+        return f"{data.get('what', '')}{when}"
+    if entry.kind == "finding":
+        return str(data.get("title") or data.get("app") or "")
+    if entry.kind == "scan":
+        return f"scan of this computer: {data.get('finding_count', 0)} found"
+    if entry.kind == "attachment":
+        name = data.get("name") or data.get("original_name") or data.get("sha256", "")[:12]
+        return f"{name} {data.get('note', '')}".strip()
+    if entry.kind in ("note", "amendment"):
+        return str(data.get("text") or data.get("note") or "")
+    return ", ".join(f"{key}: {value}" for key, value in data.items() if isinstance(value, str))
+
+
+def integrity_words(report: Any) -> str:
+    if report.entries == 0 and report.ok:
+        return "The evidence log is empty: nothing has been recorded yet."
+    if report.ok:
+        return (
+            f"Integrity checked: all {report.entries} entries are intact, unchanged since they "
+            "were written."
+        )
+    bad = report.first_bad
+    return (
+        f"Integrity problem at entry {bad.seq}: {bad.detail} The entries before it are intact. "
+        "Nothing has been changed; keep a copy and ask for help before you add more."
+    )
+
+
+class DiaryScreen(BaseScreen):
+    CSS_PATH = "diary.tcss"
+    BINDINGS = (
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("i", "incident", "Add an incident"),
+        Binding("a", "attach", "Attach a file"),
+    )
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Evidence diary", classes="title")
+        yield Static("Checking the evidence log...", id="integrity", markup=False)
+        table: DataTable[str] = DataTable(id="entries", cursor_type="row", zebra_stripes=True)
+        table.add_columns("#", "Recorded (UTC)", "Kind", "What")
+        yield table
+        with Horizontal(classes="buttons", id="actions"):
+            yield Button("Add an incident (i)", id="incident", compact=True)
+            yield Button("Attach a file (a)", id="attach", compact=True)
+            yield Button("Back (Esc)", id="back", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    @work(thread=True, exit_on_error=False, group="diary", exclusive=True)
+    def reload(self) -> None:
+        def read() -> None:
+            from devicecheck.core.evidence import EvidenceLog
+
+            log = EvidenceLog(self.devicecheck.data_dir)
+            report = log.verify()
+            self.post_message(DiaryLoaded(log.entries(), report))
+
+        guarded(self, read)
+
+    @on(DiaryLoaded)
+    def show_entries(self, message: DiaryLoaded) -> None:
+        self.query_one("#integrity", Static).update(integrity_words(message.verify))
+        table = self.query_one("#entries", DataTable)
+        table.clear()
+        for entry in message.entries:
+            table.add_row(
+                str(entry.seq),
+                entry.recorded_at[:16].replace("T", " "),
+                entry.kind,
+                entry_summary(entry),
+                key=entry.id,
+            )
+        if message.entries:
+            table.move_cursor(row=len(message.entries) - 1)
+        table.focus()
+
+    @on(Button.Pressed, "#back")
+    def go_back(self) -> None:
+        self.app.pop_screen()
+
+    @on(Button.Pressed, "#incident")
+    def action_incident(self) -> None:
+        from devicecheck.tui.components.incident import IncidentScreen
+
+        self.app.push_screen(IncidentScreen(), self._after_adding)
+
+    @on(Button.Pressed, "#attach")
+    def action_attach(self) -> None:
+        from devicecheck.tui.components.attach import AttachScreen
+
+        self.app.push_screen(AttachScreen(), self._after_adding)
+
+    def _after_adding(self, added: bool | None) -> None:
+        if added:
+            self.reload()
