@@ -47,16 +47,10 @@ KNOWN_SOURCES: dict[str, dict[str, str]] = {
         "url": "https://github.com/AssoEchap/stalkerware-indicators",
     },
     "lolrmm": {
-        "name": "LOLRMM (remote monitoring and management tools)",
+        "name": "LOLRMM (Living Off the Land RMM)",
         "licence": "Apache-2.0",
-        "attribution": "LOLRMM, https://github.com/magicsword-io/LOLRMM, Apache License 2.0",
-        "url": "https://lolrmm.io/",
-    },
-    "curated": {
-        "name": "devicecheck curated desktop monitoring list",
-        "licence": "CC BY 4.0",
-        "attribution": "devicecheck curated list; every entry cites its sources",
-        "url": "",
+        "attribution": "LOLRMM project, magicsword-io (https://lolrmm.io), Apache License 2.0",
+        "url": "https://github.com/magicsword-io/LOLRMM",
     },
 }
 
@@ -326,7 +320,7 @@ def build_report(
         action_plan=tuple(ActionRow(**dataclasses.asdict(a)) for a in session.action_plan),
         help=_help(region or _session_region(session)),
         limits=_limits(session, log.entries),
-        sources=_sources(session),
+        sources=_sources(data_dir, session, log.entries),
         integrity=log.integrity,
     )
     return redact_report(data, session) if redact else data
@@ -432,7 +426,7 @@ def _finding_row(data: dict[str, Any], recorded_at: str = "", entry_id: str = ""
         severity=_text(data.get("severity")),
         confidence=_text(data.get("confidence")),
         matched=matched_text,
-        source=_text(data.get("source")),
+        source=_source_name(data.get("source")),
         advice=_text(data.get("advice")),
         recorded_at=recorded_at,
         entry_id=entry_id,
@@ -445,6 +439,12 @@ def _finding_row(data: dict[str, Any], recorded_at: str = "", entry_id: str = ""
         started_at=_text(process.get("started_at")),
         detail=tuple((str(k), _text(v)) for k, v in sorted(detail.items())),
     )
+
+
+def _source_name(source: Any) -> str:
+    if isinstance(source, dict):
+        return _text(source.get("name") or source.get("id"))
+    return _text(source)
 
 
 def _findings(session: Session, entries: Sequence[Any]) -> tuple[FindingRow, ...]:
@@ -462,7 +462,7 @@ def _findings(session: Session, entries: Sequence[Any]) -> tuple[FindingRow, ...
         if finding.get("origin") == "checklist" or _finding_key(finding) in seen:
             continue
         seen.add(_finding_key(finding))
-        rows.append(_finding_row(finding))
+        rows.append(_finding_row(finding, entry_id=_text(finding.get("evidence_entry"))))
     return tuple(sorted(rows, key=lambda r: _severity_rank(r.severity)))
 
 
@@ -634,23 +634,27 @@ def _limits(session: Session, entries: Sequence[Any]) -> tuple[str, ...]:
     return tuple(limits)
 
 
-def _sources(session: Session) -> tuple[SourceRow, ...]:
-    """The indicator sources the session's scans used; the bundled ones if there was no scan."""
-    raw: list[dict[str, Any]] = [
+def _sources(data_dir: DataDir, session: Session, entries: Sequence[Any]) -> tuple[SourceRow, ...]:
+    """The indicator sources this session's scans used (all installed ones if there was none)."""
+    used: list[dict[str, Any]] = [
         source
-        for scan in session.scans
+        for scan in [
+            *session.scans,
+            *(e.data for e in entries if e.kind == "scan" and e.session == session.id),
+        ]
         for source in scan.get("indicators") or ()
-        if isinstance(source, dict)
+        if isinstance(source, dict) and source.get("id")
     ]
-    if not raw:
-        raw = [{"id": source_id} for source_id in KNOWN_SOURCES]
+    installed = _installed_sources(data_dir)
+    if not used:
+        used = [{"id": source_id} for source_id in installed]
     rows: dict[str, SourceRow] = {}
-    for source in raw:
-        source_id = _text(source.get("id")) or _text(source.get("name"))
-        known = KNOWN_SOURCES.get(source_id, {})
+    for source in used:
+        source_id = _text(source.get("id"))
+        info = {**installed.get(source_id, {}), **KNOWN_SOURCES.get(source_id, {})}
 
-        def pick(name: str, source=source, known=known) -> str:
-            return _text(source.get(name)) or known.get(name, "")
+        def pick(name: str, source=source, info=info) -> str:
+            return info.get(name) or _text(source.get(name))
 
         rows.setdefault(
             source_id,
@@ -660,10 +664,21 @@ def _sources(session: Session) -> tuple[SourceRow, ...]:
                 licence=pick("licence"),
                 attribution=pick("attribution"),
                 url=pick("url"),
-                version=_text(source.get("version")),
+                version=_text(source.get("version")) or info.get("version", ""),
             ),
         )
     return tuple(rows.values())
+
+
+def _installed_sources(data_dir: DataDir) -> dict[str, dict[str, str]]:
+    """Name, licence, attribution and address of each installed indicator source, by id."""
+    from devicecheck.core.indicators import load_indicators
+
+    try:
+        indicators = load_indicators(data_dir)
+    except DeviceCheckError:
+        return {source_id: dict(info) for source_id, info in KNOWN_SOURCES.items()}
+    return {source.id: dataclasses.asdict(source) for source in indicators.sources}
 
 
 # --- redaction ---------------------------------------------------------------------------------
