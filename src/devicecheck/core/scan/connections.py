@@ -17,6 +17,7 @@ from devicecheck.core.scan.findings import (
     Match,
     NotExamined,
     ProcessInfo,
+    access_denied_reason,
     make_finding,
 )
 from devicecheck.core.scan.matching import Matcher, basename
@@ -128,7 +129,7 @@ def observe_connections() -> tuple[list[ObservedConnection], list[NotExamined]]:
         problems.append(
             NotExamined(
                 "which program owns some network connections",
-                "access denied (run as administrator or root to see them)",
+                access_denied_reason(),
                 ownerless,
             )
         )

@@ -8,6 +8,7 @@ they trust, installed it.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -175,6 +176,14 @@ class Finding:
             "advice": self.advice,
             "source": dict(self.source),
         }
+
+
+def access_denied_reason() -> str:
+    """Why something could not be read, with what would help (if anything) for this user."""
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is not None and geteuid() == 0:
+        return "access denied even to root (usually a protected system process)"
+    return "access denied (run as administrator or root to read it)"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from devicecheck.core.scan.findings import (
     Finding,
     NotExamined,
     ProcessInfo,
+    access_denied_reason,
     confidence_for,
     make_finding,
     strongest_first,
@@ -93,7 +94,7 @@ def observe_processes() -> tuple[list[ProcessInfo], list[NotExamined]]:
         not_examined.append(
             NotExamined(
                 "program path or command line of some processes",
-                "access denied (run as administrator or root to read them)",
+                access_denied_reason(),
                 denied,
             )
         )

@@ -1,0 +1,195 @@
+"""`devicecheck scan [--json] [--save] [--session ID] [--indicators FILE ...]`.
+
+Exit codes: 0 nothing found, 1 something found, 2 the scan could not run (including a bad
+`--indicators` file, so that 1 always means "found something").
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, region_of, tell
+from devicecheck.errors import DeviceCheckError, InvalidDataError
+
+if TYPE_CHECKING:
+    from devicecheck.core.helplines import Region
+    from devicecheck.core.scan import Finding, ScanResult
+
+EXIT_NOTHING_FOUND = 0
+EXIT_FOUND = 1
+_WIDTH = 88
+_STAGE_WORDS = {
+    "processes": "running programs",
+    "connections": "network connections",
+    "autostart": "start-up entries",
+}
+_KIND_LABELS = {
+    "process": "running program",
+    "connection": "network connection",
+    "listener": "open network port",
+    "autostart": "start-up entry",
+}
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "scan",
+        help="look at this computer for known monitoring software",
+        description="Look at the programs running on this computer, its network connections and "
+        "what it starts by itself, and compare them with lists of known monitoring software. "
+        "Reads only: nothing is changed, removed or sent anywhere. Exit status: 0 nothing "
+        "found, 1 something found, 2 the scan could not run.",
+        parents=[common],
+    )
+    add_json_flag(parser)
+    parser.add_argument(
+        "--save",
+        action="store_true",
+        help="record the scan and each finding in the evidence log",
+    )
+    parser.add_argument(
+        "--session",
+        metavar="ID",
+        help="add the scan and its findings to this session (implies --save)",
+    )
+    parser.add_argument(
+        "--indicators",
+        metavar="FILE",
+        action="extend",
+        nargs="+",
+        default=[],
+        help="an extra indicator file (Echap ioc.yaml, LOLRMM, STIX 2 or curated) to use as well "
+        "as the bundled lists (repeatable)",
+    )
+    parser.set_defaults(handler=scan)
+
+
+def scan(args: argparse.Namespace) -> int:
+    from devicecheck.core.indicators import load_indicators
+    from devicecheck.core.scan import run_scan
+
+    data_dir = data_dir_of(args)
+    region = region_of(args)
+    session, store = _session(args, data_dir)
+    try:
+        indicators = load_indicators(data_dir, extra_files=[Path(p) for p in args.indicators])
+    except InvalidDataError as error:  # exit 2, not 1: 1 means the scan found something
+        raise DeviceCheckError(error.message) from None
+    observer = _StageLines() if not args.json and sys.stderr.isatty() else None
+    result = run_scan(indicators, observer)
+    saved = None
+    if args.save or session is not None:
+        saved = _save(result, data_dir, session, store)
+    if args.json:
+        document = result.to_dict()
+        if saved is not None:
+            document["evidence_entry"] = saved
+        print_json(document)
+    else:
+        print(render_result(result, region))
+    if saved is not None:
+        where = f" and session {session.id}" if session is not None else ""
+        tell(f"Saved to the evidence log{where} (scan entry {saved}).")
+    return EXIT_FOUND if result.findings else EXIT_NOTHING_FOUND
+
+
+def _session(args: argparse.Namespace, data_dir):
+    if not args.session:
+        return None, None
+    from devicecheck.core.sessions import SessionStore
+
+    store = SessionStore(data_dir)
+    return store.load(args.session), store
+
+
+def _save(result: ScanResult, data_dir, session, store) -> str:
+    from devicecheck.core.evidence import EvidenceLog
+    from devicecheck.core.scan import save_scan
+
+    entry = save_scan(result, EvidenceLog(data_dir), session=session, store=store)
+    return entry.id
+
+
+class _StageLines:
+    """Progress for a person at a terminal: one line per stage, on stderr."""
+
+    def stage_started(self, stage: str, total: int) -> None:
+        tell(f"Looking at {total} {_STAGE_WORDS.get(stage, stage)}...")
+
+    def advanced(self, stage: str, done: int) -> None:
+        return None
+
+
+# --- the human-readable result ---------------------------------------------------------------
+
+
+def render_result(result: ScanResult, region: Region) -> str:
+    lines: list[str] = []
+    if result.findings:
+        lines += [region.emergency.text, ""]
+    examined = result.examined
+    lines.append(
+        f"Scan of this computer ({result.host}), finished {result.finished_at}. Looked at "
+        f"{examined.get('processes', 0)} running programs, "
+        f"{examined.get('connections', 0)} network connections and "
+        f"{examined.get('autostart_entries', 0)} start-up entries, against "
+        f"{examined.get('indicator_apps', 0)} known products."
+    )
+    lines.append("")
+    if result.findings:
+        count = len(result.findings)
+        lines.append(f"Found {count} thing{'s' if count != 1 else ''} to look at:")
+        for number, finding in enumerate(result.findings, start=1):
+            lines += ["", *_finding_lines(number, finding)]
+    else:
+        lines.append("No known monitoring software was found on this computer.")
+        lines.append(
+            "That is good news, but it cannot rule everything out: see below what this scan "
+            "does not cover."
+        )
+    if result.not_examined:
+        lines += ["", "What could not be examined:"]
+        for item in result.not_examined:
+            times = f" ({item.count})" if item.count > 1 else ""
+            lines += _wrapped(f"- {item.what}{times}: {item.reason}", "  ")
+    lines += ["", "What a scan of this computer cannot rule out:"]
+    for limit in result.limits:
+        lines += _wrapped(f"- {limit}", "  ")
+    return "\n".join(lines)
+
+
+def _finding_lines(number: int, finding: Finding) -> list[str]:
+    heading = (
+        f"{number}. {finding.app} ({finding.category}), {_KIND_LABELS.get(finding.kind, finding.kind)}"
+        f": {finding.severity} severity, {finding.confidence} confidence"
+    )
+    matched = finding.matched
+    lines = [
+        heading,
+        f"   Matched: {matched.field} {matched.value!r} (listed as {matched.indicator!r})",
+    ]
+    process = finding.process
+    if process is not None:
+        lines += _wrapped(
+            f"Program: pid {process.pid} {process.name}, {process.exe or 'path not readable'}, "
+            f"user {process.username or 'unknown'}, started {process.started_at or 'unknown'}",
+            "   ",
+        )
+        if process.exe_sha256:
+            lines.append(f"   SHA-256: {process.exe_sha256}")
+    for key in ("location", "remote", "local"):
+        if finding.detail.get(key):
+            lines.append(f"   {key.capitalize()}: {finding.detail[key]}")
+    lines.append(f"   Source: {finding.source.get('name', '')}")
+    lines += _wrapped(f"What to do: {finding.advice}", "   ")
+    return lines
+
+
+def _wrapped(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(
+        text, width=_WIDTH, initial_indent=indent, subsequent_indent=indent + "  "
+    ) or [indent]
