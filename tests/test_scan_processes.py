@@ -177,7 +177,7 @@ def test_dual_use_software_is_a_question_not_an_accusation(programs, empty_roots
 
 
 def test_patterns_that_match_everything_are_not_evidence(programs):
-    process, _ = programs.start("harmless")
+    programs.start("harmless")
     matcher = Matcher(
         indicator_set(app("Broad", exe_paths=("*", "/usr/*", "C:\\Program Files\\*")))
     )
