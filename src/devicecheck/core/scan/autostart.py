@@ -81,9 +81,10 @@ def parse_desktop_entry(text: str, location: str) -> list[AutostartEntry]:
 def _unit_lines(text: str) -> Iterable[str]:
     """Logical lines of a unit file: a trailing backslash continues the line."""
     pending = ""
-    for line in text.splitlines():
+    for raw in text.splitlines():
+        line = raw.lstrip() if pending else raw
         if line.endswith("\\"):
-            pending += line[:-1] + " "
+            pending += line[:-1].rstrip() + " "
             continue
         yield pending + line
         pending = ""
