@@ -103,7 +103,10 @@ def _session(args: argparse.Namespace, data_dir):
     from devicecheck.core.sessions import SessionStore
 
     store = SessionStore(data_dir)
-    return store.load(args.session), store
+    try:
+        return store.load(args.session), store
+    except InvalidDataError as error:  # exit 2: 1 means the scan found something
+        raise DeviceCheckError(error.message) from None
 
 
 def _save(result: ScanResult, data_dir, session, store) -> str:
