@@ -7,7 +7,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding
@@ -28,7 +28,7 @@ class DeviceCheckApp(App[str]):
     """The guided walkthrough. Core work runs in thread workers; answers are saved as given."""
 
     TITLE = "devicecheck"
-    CSS_PATH = ("app.tcss", "components/safety_strip.tcss")
+    CSS_PATH: ClassVar[list[str]] = ["app.tcss", "components/safety_strip.tcss"]
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = (
         Binding("ctrl+x", "quick_exit", "Quick exit", priority=True, show=False),

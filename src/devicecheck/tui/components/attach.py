@@ -35,6 +35,9 @@ class AttachScreen(BaseModal[bool]):
                 yield Button("Attach", id="attach", variant="primary", compact=True)
                 yield Button("Cancel (Esc)", id="cancel", compact=True)
 
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
     @on(Input.Submitted, "#path")
     def path_submitted(self) -> None:
         self.query_one("#note", Input).focus()

@@ -39,6 +39,9 @@ class CaseworkerScreen(BaseScreen):
             yield Button("Back", id="back")
         yield Footer()
 
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
     def value(self, key: str) -> str:
         return self.query_one(f"#{key}", Input).value.strip()
 

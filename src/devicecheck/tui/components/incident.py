@@ -61,6 +61,9 @@ class IncidentScreen(BaseScreen):
             yield Button("Cancel (Esc)", id="cancel", compact=True)
         yield Footer()
 
+    def on_mount(self) -> None:
+        self.query_one("#what", Input).focus()
+
     def value(self, key: str) -> str:
         return self.query_one(f"#{key}", Input).value.strip()
 
