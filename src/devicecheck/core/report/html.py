@@ -11,7 +11,6 @@ from html import escape
 from devicecheck.core.report.layout import Document, Field, Record, Section
 
 STYLE = """
-:root { color-scheme: light; }
 body { font-family: "DejaVu Sans", "Noto Sans", Arial, sans-serif; font-size: 11pt;
        line-height: 1.4; color: #111; max-width: 60rem; margin: 1.5rem auto; padding: 0 1rem; }
 h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }

@@ -343,11 +343,17 @@ def _sources_section(data: ReportData) -> Section:
                 ("Attribution", row.attribution),
                 ("Where", row.url),
                 ("Version", row.version, True),
+                ("Used by this session's scans", "yes" if row.used else "no (installed)"),
             ),
         )
         for row in data.sources
     )
-    return Section("sources", "Indicator sources and licences", records=records)
+    return Section(
+        "sources",
+        "Indicator sources and licences",
+        ("The lists of known monitoring software the scan compares against, and their licences.",),
+        records,
+    )
 
 
 def _integrity_section(data: ReportData) -> Section:

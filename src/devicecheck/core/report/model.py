@@ -202,6 +202,7 @@ class SourceRow:
     attribution: str
     url: str
     version: str
+    used: bool  # by a scan in this session (else: installed, not used)
 
 
 @dataclass(frozen=True)
@@ -607,7 +608,7 @@ def _summary(
     for row in findings:
         key = row.severity or "unknown"
         scan[key] = scan.get(key, 0) + 1
-    severities = list(SEVERITY_ORDER) + sorted(set(checklist) | set(scan) - set(SEVERITY_ORDER))
+    severities = list(SEVERITY_ORDER) + sorted((set(checklist) | set(scan)) - set(SEVERITY_ORDER))
     return tuple(SeverityCount(s, checklist.get(s, 0), scan.get(s, 0)) for s in severities)
 
 
@@ -635,21 +636,20 @@ def _limits(session: Session, entries: Sequence[Any]) -> tuple[str, ...]:
 
 
 def _sources(data_dir: DataDir, session: Session, entries: Sequence[Any]) -> tuple[SourceRow, ...]:
-    """The indicator sources this session's scans used (all installed ones if there was none)."""
+    """The indicator sources this session's scans used, then the other installed ones."""
+    scans = [
+        *session.scans,
+        *(e.data for e in entries if e.kind == "scan" and e.session == session.id),
+    ]
     used: list[dict[str, Any]] = [
         source
-        for scan in [
-            *session.scans,
-            *(e.data for e in entries if e.kind == "scan" and e.session == session.id),
-        ]
+        for scan in scans
         for source in scan.get("indicators") or ()
         if isinstance(source, dict) and source.get("id")
     ]
     installed = _installed_sources(data_dir)
-    if not used:
-        used = [{"id": source_id} for source_id in installed]
     rows: dict[str, SourceRow] = {}
-    for source in used:
+    for source, was_used in [*((s, True) for s in used), *(({"id": i}, False) for i in installed)]:
         source_id = _text(source.get("id"))
         info = {**installed.get(source_id, {}), **KNOWN_SOURCES.get(source_id, {})}
 
@@ -665,6 +665,7 @@ def _sources(data_dir: DataDir, session: Session, entries: Sequence[Any]) -> tup
                 attribution=pick("attribution"),
                 url=pick("url"),
                 version=_text(source.get("version")) or info.get("version", ""),
+                used=was_used,
             ),
         )
     return tuple(rows.values())

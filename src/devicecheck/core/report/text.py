@@ -22,7 +22,7 @@ def _record(record: Record) -> list[str]:
 
 
 def _section(section: Section) -> list[str]:
-    lines = [section.title.upper(), "=" * len(section.title), ""]
+    lines = [section.title, "=" * len(section.title), ""]
     for paragraph in section.paragraphs:
         lines += [paragraph, ""]
     lines += [f"- {item}" for item in section.items]
