@@ -1,0 +1,68 @@
+"""The installed `devicecheck` in a real terminal (tmux): the welcome, then Ctrl+X leaves nothing."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("tmux") is None, reason="tmux is not installed (CI installs it via .ci/run)"
+)
+APP_WORDS = ("danger", "Quick exit", "devicecheck", "Check by myself", "999")
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(
+        ["tmux", *args], capture_output=True, text=True, check=True, timeout=30
+    ).stdout
+
+
+def wait_until(condition, seconds: float = 60) -> bool:
+    # A deadline only to stop waiting for ever; nothing is asserted about speed.
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_quick_exit_in_a_real_terminal_leaves_nothing_on_screen(tmp_path: Path) -> None:
+    program = Path(sys.executable).parent / "devicecheck"
+    session = f"devicecheck-test-{uuid.uuid4().hex[:8]}"
+    home = tmp_path / "home"
+    tmux(
+        "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
+        "-e", f"DEVICECHECK_HOME={home}", "-e", "TERM=xterm-256color",
+        str(program),
+    )  # fmt: skip
+    try:
+        tmux("set-option", "-t", session, "remain-on-exit", "on")
+
+        def screen() -> str:
+            return tmux("capture-pane", "-p", "-t", session)
+
+        assert wait_until(lambda: "Check by myself" in screen()), screen()
+        assert "If you are in danger now, call 999." in screen()
+        assert "Quick exit: Ctrl+X or F12" in screen()
+
+        tmux("send-keys", "-t", session, "C-x")
+        assert wait_until(
+            lambda: tmux("display", "-p", "-t", session, "#{pane_dead}").strip() == "1"
+        )
+        status = tmux("display", "-p", "-t", session, "#{pane_dead_status}").strip()
+        assert status == "0"
+        history = tmux("capture-pane", "-p", "-S", "-", "-t", session)
+        for word in APP_WORDS:
+            assert word not in history, history
+        # What is left is at most tmux's own "Pane is dead" line.
+        leftover = [line for line in history.splitlines() if line.strip()]
+        assert all(line.startswith("Pane is dead") for line in leftover), leftover
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
