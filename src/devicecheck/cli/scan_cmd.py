@@ -73,7 +73,6 @@ def scan(args: argparse.Namespace) -> int:
     from devicecheck.core.scan import run_scan
 
     data_dir = data_dir_of(args)
-    region = region_of(args)
     session, store = _session(args, data_dir)
     try:
         indicators = load_indicators(data_dir, extra_files=[Path(p) for p in args.indicators])
@@ -90,7 +89,7 @@ def scan(args: argparse.Namespace) -> int:
             document["evidence_entry"] = saved
         print_json(document)
     else:
-        print(render_result(result, region))
+        print(render_result(result, region_of(args)))
     if saved is not None:
         where = f" and session {session.id}" if session is not None else ""
         tell(f"Saved to the evidence log{where} (scan entry {saved}).")

@@ -37,18 +37,45 @@ class AppMatch:
     match: Match
 
 
-def _specific(rules: tuple[PatternRule, ...], ordinary: tuple[str, ...]) -> tuple[PatternRule, ...]:
-    return tuple(rule for rule in rules if not any(rule.regex.match(sample) for sample in ordinary))
+_WILDCARDS = re.compile(r"\[[^\]]*\]|[*?\[\]]|%[^%\\/]+%|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
 
 
-def _combined(rules: tuple[PatternRule, ...]) -> re.Pattern[str] | None:
-    """One regex that matches whenever any rule does: a quick "no" for almost every path."""
-    if not rules:
-        return None
-    try:
-        return re.compile("|".join(f"(?:{rule.regex.pattern})" for rule in rules))
-    except (re.error, RecursionError, OverflowError):  # too big or odd: check rule by rule
-        return re.compile("")
+def _longest_literal(pattern: str) -> str:
+    """The longest part of a glob with no wildcard: a text must contain it to match."""
+    return max(_WILDCARDS.split(pattern), key=len)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    rule: PatternRule
+    literal: str  # normalised like the texts it is tested against
+
+
+class _Rules:
+    """Pattern rules, tried only where their literal part occurs; each regex compiled on need.
+
+    A rule that also matches an ordinary program (`C:\\Program Files\\*`, `*`) matches nearly
+    everything: it cannot be evidence, so it is dropped when first found to match.
+    """
+
+    def __init__(self, rules: tuple[PatternRule, ...], normalise, ordinary: tuple[str, ...]):
+        self.rules = [_Rule(rule, _longest_literal(normalise(rule.pattern))) for rule in rules]
+        self.ordinary = ordinary
+        self._broad: dict[PatternRule, bool] = {}
+
+    def matching(self, text: str) -> list[PatternRule]:
+        return [
+            item.rule
+            for item in self.rules
+            if item.literal in text
+            and item.rule.regex.match(text)
+            and not self._is_broad(item.rule)
+        ]
+
+    def _is_broad(self, rule: PatternRule) -> bool:
+        if rule not in self._broad:
+            self._broad[rule] = any(rule.regex.match(sample) for sample in self.ordinary)
+        return self._broad[rule]
 
 
 def executable_of(command: str) -> str:
@@ -84,10 +111,8 @@ class Matcher:
     def __init__(self, indicators: IndicatorSet) -> None:
         self.indicators = indicators
         self.index = indicators.index
-        self.path_rules = _specific(self.index.exe_paths, _ORDINARY_PATHS)
-        self.cmdline_rules = _specific(self.index.cmdlines, _ORDINARY_COMMAND_LINES)
-        self._any_path = _combined(self.path_rules)
-        self._any_cmdline = _combined(self.cmdline_rules)
+        self._path_rules = _Rules(self.index.exe_paths, normalise_path, _ORDINARY_PATHS)
+        self._cmdline_rules = _Rules(self.index.cmdlines, str.lower, _ORDINARY_COMMAND_LINES)
         self._paths: dict[str, tuple[PatternRule, ...]] = {}
         self._cmdlines: dict[str, tuple[PatternRule, ...]] = {}
 
@@ -124,28 +149,18 @@ class Matcher:
         return [AppMatch(rule.app, Match(rule.pattern, "exe_paths", path)) for rule in rules]
 
     def _match_path(self, path: str) -> tuple[PatternRule, ...]:
-        if self._any_path is None:
-            return ()
         matched: list[PatternRule] = []
         for candidate in _bundle_paths(normalise_path(path)):
-            if self._any_path.match(candidate):
-                matched.extend(
-                    rule
-                    for rule in self.path_rules
-                    if rule.regex.match(candidate) and rule not in matched
-                )
+            matched.extend(r for r in self._path_rules.matching(candidate) if r not in matched)
         return tuple(matched)
 
     def cmdline(self, cmdline: tuple[str, ...] | list[str]) -> list[AppMatch]:
-        if not cmdline or self._any_cmdline is None:
+        if not cmdline:
             return []
         joined = " ".join(cmdline)
         rules = self._cmdlines.get(joined)
         if rules is None:
-            lowered = joined.lower()
-            rules = ()
-            if self._any_cmdline.match(lowered):
-                rules = tuple(rule for rule in self.cmdline_rules if rule.regex.match(lowered))
+            rules = tuple(self._cmdline_rules.matching(joined.lower()))
             self._cmdlines[joined] = rules
         return [
             AppMatch(rule.app, Match(rule.pattern, "cmdline_patterns", joined)) for rule in rules

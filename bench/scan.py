@@ -1,0 +1,125 @@
+"""Benchmark: the whole `devicecheck scan --json` process against a bare psutil enumeration.
+
+Run: .venv/bin/python bench/scan.py [--repeat N] [--extra 500]
+
+Both sides are whole processes, timed wall-clock, alternated, in the same run:
+  baseline  `python -c` that imports psutil and reads the same per-process fields the scan
+            reads (pid, name, exe, cmdline, username, create_time, ppid) plus the inet
+            connections: the least any scan of this computer must do.
+  scan      `devicecheck scan --json` with all bundled indicators (a warm indicator cache in a
+            temporary data directory, as after the first run).
+Then the same again with N extra sleeping processes started by the benchmark (and killed
+after). Also prints the indicator load time (in a fresh process, warm cache). Goal: <= 1.5x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASELINE = (
+    "import psutil\n"
+    "attrs = ['pid', 'name', 'exe', 'cmdline', 'username', 'create_time', 'ppid']\n"
+    "processes = [p.info for p in psutil.process_iter(attrs)]\n"
+    "connections = psutil.net_connections(kind='inet')\n"
+)
+LOAD = (
+    "import time\n"
+    "started = time.perf_counter()\n"
+    "from devicecheck.core.datadir import DataDir\n"
+    "from devicecheck.core.indicators import load_indicators\n"
+    "indicators = load_indicators(DataDir.resolve())\n"
+    "indicators.index\n"
+    "print(time.perf_counter() - started, len(indicators.apps))\n"
+)
+
+
+def devicecheck_command() -> list[str]:
+    script = Path(sys.executable).parent / "devicecheck"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "devicecheck"]
+
+
+def timed(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(command, env=env, capture_output=True, check=False)
+    elapsed = time.perf_counter() - started
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"{command[0]} failed: {result.stderr.decode(errors='replace')}")
+    return elapsed
+
+
+def compare(repeat: int, env: dict[str, str]) -> tuple[float, float]:
+    baseline_command = [sys.executable, "-c", BASELINE]
+    scan_command = [*devicecheck_command(), "scan", "--json"]
+    timed(scan_command, env)  # warm the indicator cache and the file-system cache
+    timed(baseline_command, env)
+    baseline, scan = [], []
+    for _ in range(repeat):
+        baseline.append(timed(baseline_command, env))
+        scan.append(timed(scan_command, env))
+    return statistics.median(baseline), statistics.median(scan)
+
+
+def report(label: str, baseline: float, scan: float) -> None:
+    print(
+        f"{label:<34} baseline {baseline * 1000:7.1f} ms   scan {scan * 1000:7.1f} ms   "
+        f"ratio {scan / baseline:4.2f}x"
+    )
+
+
+def start_sleepers(count: int) -> list[subprocess.Popen]:
+    sleep = shutil.which("sleep") or "/bin/sleep"
+    return [subprocess.Popen([sleep, "600"]) for _ in range(count)]
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.kill()
+    for process in processes:
+        process.wait(timeout=30)
+
+
+def load_time(repeat: int, env: dict[str, str]) -> tuple[float, int]:
+    runs = []
+    apps = 0
+    for _ in range(repeat):
+        output = subprocess.run(
+            [sys.executable, "-c", LOAD], env=env, capture_output=True, text=True, check=True
+        ).stdout.split()
+        runs.append(float(output[0]))
+        apps = int(output[1])
+    return statistics.median(runs), apps
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--extra", type=int, default=500, help="extra sleeping processes")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="devicecheck-bench-") as home:
+        env = {**os.environ, "DEVICECHECK_HOME": home}
+        env.pop("DEVICECHECK_DEBUG", None)
+        seconds, apps = load_time(args.repeat, env)
+        print(f"indicator load (fresh process, warm cache): {seconds * 1000:.1f} ms, {apps} apps")
+        count = len(__import__("psutil").pids())
+        report(f"scan, {count} processes", *compare(args.repeat, env))
+        sleepers = start_sleepers(args.extra)
+        try:
+            time.sleep(0.5)
+            count = len(__import__("psutil").pids())
+            report(f"scan, {count} processes (+{args.extra})", *compare(args.repeat, env))
+        finally:
+            stop(sleepers)
+    print(f"median of {args.repeat} alternated runs each; Python {sys.version.split()[0]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
