@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -105,8 +105,13 @@ def compile_path_pattern(pattern: str) -> re.Pattern[str]:
 @dataclass(frozen=True)
 class PatternRule:
     pattern: str
-    regex: re.Pattern[str]
+    compiler: Callable[[str], re.Pattern[str]]
     app: int  # index into IndicatorSet.apps
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """Compiled on first use: compiling every pattern up front costs more than a scan."""
+        return self.compiler(self.pattern)
 
 
 def _group(pairs: Iterable[tuple[str | int, int]]) -> dict:
@@ -144,7 +149,7 @@ class IndicatorIndex:
             for number, app in enumerate(apps):
                 for pattern in getattr(app, attribute):
                     if pattern.strip():
-                        found.append(PatternRule(pattern, compile_pattern(pattern), number))
+                        found.append(PatternRule(pattern, compile_pattern, number))
             return tuple(found)
 
         return cls(
