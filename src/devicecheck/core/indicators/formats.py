@@ -153,7 +153,7 @@ def read_indicator_file(path: Path, format: str | None = None) -> IndicatorSet:
 
 
 def lolrmm_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in YAML_SUFFIXES and p.is_file())
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in YAML_SUFFIXES)
 
 
 def read_lolrmm_folder(folder: Path, source: SourceInfo) -> IndicatorSet:
