@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from devicecheck.core.checklists import ChecklistSet
     from devicecheck.core.sessions import Session, SessionStore
 
+HERE = Path(__file__).resolve().parent
 QUICK_EXIT = "quick-exit"
 # Clear the scrollback (3J), the screen (2J) and put the cursor home: as much as a terminal allows.
 CLEAR_EVERYTHING = "\x1b[3J\x1b[2J\x1b[H"
@@ -28,7 +29,8 @@ class DeviceCheckApp(App[str]):
     """The guided walkthrough. Core work runs in thread workers; answers are saved as given."""
 
     TITLE = "devicecheck"
-    CSS_PATH: ClassVar[list[str]] = ["app.tcss", "components/safety_strip.tcss"]
+    # Absolute, so a subclass defined elsewhere (tests, benchmarks) still finds the CSS.
+    CSS_PATH: ClassVar[list[Path]] = [HERE / "app.tcss", HERE / "components" / "safety_strip.tcss"]
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = (
         Binding("ctrl+x", "quick_exit", "Quick exit", priority=True, show=False),
@@ -76,9 +78,12 @@ class DeviceCheckApp(App[str]):
         return WelcomeScreen()
 
     def on_mount(self) -> None:
-        self.run_worker(self._preload, thread=True, exit_on_error=False, group="preload")
         if self.start_session_id:
             self.call_after_refresh(self.resume, self.start_session_id)
+
+    def on_ready(self) -> None:
+        # After the first frame, so loading the checklists never delays the welcome.
+        self.run_worker(self._preload, thread=True, exit_on_error=False, group="preload")
 
     def _preload(self) -> None:
         from devicecheck.errors import DeviceCheckError
