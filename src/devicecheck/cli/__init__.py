@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "devicecheck.cli.walk_cmd",
     "devicecheck.cli.checklists_cmd",
     "devicecheck.cli.session_cmd",
+    "devicecheck.cli.log_cmd",
     "devicecheck.cli.scan_cmd",
     "devicecheck.cli.indicators_cmd",
     "devicecheck.cli.report_cmd",

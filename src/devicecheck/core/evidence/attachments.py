@@ -51,10 +51,11 @@ def store_attachment(files_dir: Path, source: Path) -> AttachmentRecord:
         raise DeviceCheckError(f"{source}: no such file") from None
     except IsADirectoryError:
         raise DeviceCheckError(f"{source} is a folder; attach files one by one") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise DeviceCheckError(f"{source} is not a regular file")
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise DeviceCheckError(f"{source} is not a regular file")
         digest, size = _copy_into(files_dir, handle)
     mtime = dt.datetime.fromtimestamp(info.st_mtime, dt.timezone.utc).isoformat()
     return AttachmentRecord(sha256=digest, size=size, name=source.name, mtime=mtime)

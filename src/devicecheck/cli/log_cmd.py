@@ -1,0 +1,294 @@
+"""`devicecheck log list | show | add-note | add-incident | attach | amend | verify | repair | export`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, tell
+from devicecheck.core.evidence.entries import KINDS
+from devicecheck.core.evidence.incidents import HOW_CHANNELS
+from devicecheck.errors import EXIT_FOUND_OR_INVALID, DeviceCheckError
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "log", help="the evidence log: record, read, check and export", parents=[common]
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    _register_reading(actions, common)
+    _register_writing(actions, common)
+    _register_keeping(actions, common)
+
+
+def _register_reading(actions: Any, common: argparse.ArgumentParser) -> None:
+    listing = actions.add_parser("list", help="every entry, oldest first", parents=[common])
+    listing.add_argument("--kind", choices=KINDS, help="only entries of this kind")
+    listing.add_argument("--session", metavar="ID", help="only entries from this session")
+    add_json_flag(listing)
+    listing.set_defaults(handler=list_entries)
+
+    show = actions.add_parser("show", help="one entry in full, with corrections", parents=[common])
+    show.add_argument("id", help="the entry id (or its first six or more characters)")
+    add_json_flag(show)
+    show.set_defaults(handler=show_entry)
+
+
+def _register_writing(actions: Any, common: argparse.ArgumentParser) -> None:
+    note = actions.add_parser("add-note", help="write a note into the log", parents=[common])
+    note.add_argument("text", help="what to record")
+    _add_entry_options(note)
+    note.set_defaults(handler=add_note)
+
+    incident = actions.add_parser(
+        "add-incident", help="record an incident (what, when, where, how, who)", parents=[common]
+    )
+    incident.add_argument("--what", required=True, metavar="TEXT", help="what happened")
+    incident.add_argument(
+        "--when", metavar="'YYYY-MM-DD HH:MM'", help="when it happened, your local time"
+    )
+    incident.add_argument("--where", default="", metavar="TEXT", help="where it happened")
+    incident.add_argument("--how", default="", choices=HOW_CHANNELS, help="how it happened")
+    incident.add_argument("--who", default="", metavar="TEXT", help="who did it")
+    incident.add_argument("--witnesses", default="", metavar="TEXT", help="who saw or heard it")
+    incident.add_argument("--impact", default="", metavar="TEXT", help="how it affected you")
+    incident.add_argument("--police-ref", default="", metavar="REF", help="a police reference")
+    incident.add_argument(
+        "--attach",
+        dest="attachments",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a screenshot, photo or file to keep with it (repeatable)",
+    )
+    _add_entry_options(incident)
+    incident.set_defaults(handler=add_incident)
+
+    attach = actions.add_parser(
+        "attach", help="keep a copy of a file as evidence", parents=[common]
+    )
+    attach.add_argument("file", help="the file (a copy is stored; the original stays where it is)")
+    attach.add_argument("--note", default="", metavar="TEXT", help="what the file shows")
+    _add_entry_options(attach)
+    attach.set_defaults(handler=attach_file)
+
+    amend = actions.add_parser(
+        "amend", help="add a correction to an entry (the entry itself never changes)", parents=[common]
+    )
+    amend.add_argument("id", help="the entry to correct")
+    amend.add_argument("--note", required=True, metavar="TEXT", help="the correction")
+    amend.add_argument("--author", default="self", metavar="NAME", help="who is writing this")
+    add_json_flag(amend)
+    amend.set_defaults(handler=amend_entry)
+
+
+def _register_keeping(actions: Any, common: argparse.ArgumentParser) -> None:
+    verify = actions.add_parser(
+        "verify", help="check that nothing was altered (exit 1 if it was)", parents=[common]
+    )
+    add_json_flag(verify)
+    verify.set_defaults(handler=verify_log)
+
+    repair = actions.add_parser(
+        "repair", help="set aside an incomplete last line after a crash", parents=[common]
+    )
+    add_json_flag(repair)
+    repair.set_defaults(handler=repair_log)
+
+    export = actions.add_parser(
+        "export", help="write the log to a file for a caseworker or the police", parents=[common]
+    )
+    export.add_argument("--format", required=True, choices=("jsonl", "csv"), dest="fmt")
+    export.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write")
+    export.set_defaults(handler=export_entries)
+
+
+def _add_entry_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--session", metavar="ID", help="the session this belongs to")
+    parser.add_argument(
+        "--author", default="self", metavar="NAME", help="who is writing this (default: self)"
+    )
+    add_json_flag(parser)
+
+
+# --- handlers --------------------------------------------------------------------------------
+
+
+def _log(args: argparse.Namespace) -> Any:
+    from devicecheck.core.evidence import EvidenceLog
+
+    return EvidenceLog(data_dir_of(args))
+
+
+def _session_of(args: argparse.Namespace) -> str | None:
+    """The --session id, checked against the saved sessions so a typo is caught."""
+    if not args.session:
+        return None
+    from devicecheck.core.sessions import SessionStore
+
+    if not SessionStore(data_dir_of(args)).path_for(args.session).exists():
+        raise DeviceCheckError(f"no session {args.session} (see `devicecheck session list`)")
+    return args.session
+
+
+def _recorded(args: argparse.Namespace, entry: Any) -> int:
+    if args.json:
+        print_json(entry.to_dict())
+    else:
+        print(entry.id)
+        tell(f"Recorded as entry {entry.seq} ({entry.kind}). It is saved and cannot be changed.")
+    return 0
+
+
+def add_note(args: argparse.Namespace) -> int:
+    entry = _log(args).add_note(args.text, session=_session_of(args), author=args.author)
+    return _recorded(args, entry)
+
+
+def add_incident(args: argparse.Namespace) -> int:
+    from devicecheck.core.evidence import Incident, parse_when
+
+    incident = Incident(
+        what=args.what,
+        when=parse_when(args.when) if args.when else None,
+        where=args.where,
+        how=args.how,
+        who=args.who,
+        witnesses=args.witnesses,
+        impact=args.impact,
+        police_ref=args.police_ref,
+    )
+    entry = _log(args).add_incident(
+        incident,
+        attachments=[Path(name) for name in args.attachments],
+        session=_session_of(args),
+        author=args.author,
+    )
+    return _recorded(args, entry)
+
+
+def attach_file(args: argparse.Namespace) -> int:
+    entry = _log(args).attach(
+        Path(args.file), note=args.note, session=_session_of(args), author=args.author
+    )
+    return _recorded(args, entry)
+
+
+def amend_entry(args: argparse.Namespace) -> int:
+    entry = _log(args).amend(args.id, args.note, author=args.author)
+    return _recorded(args, entry)
+
+
+def list_entries(args: argparse.Namespace) -> int:
+    from devicecheck.core.evidence.export import summarise
+
+    log = _log(args)
+    contents = log.read()
+    _warn_about_damage(contents)
+    entries = [
+        entry
+        for entry in contents.entries
+        if (args.kind is None or entry.kind == args.kind)
+        and (args.session is None or entry.session == args.session)
+    ]
+    if args.json:
+        print_json([entry.to_dict() for entry in entries])
+        return 0
+    if not entries:
+        tell("No evidence entries yet." if not contents.entries else "No entries match.")
+        return 0
+    print(f"{'SEQ':>5}  {'RECORDED (UTC)':<19}  {'KIND':<13} {'ID':<16}  {'AUTHOR':<12} SUMMARY")
+    for entry in entries:
+        summary = summarise(entry)
+        summary = summary if len(summary) <= 70 else summary[:69] + "…"
+        print(
+            f"{entry.seq:>5}  {entry.recorded_at[:19].replace('T', ' '):<19}  {entry.kind:<13} "
+            f"{entry.id:<16}  {entry.author[:12]:<12} {summary}"
+        )
+    return 0
+
+
+def _warn_about_damage(contents: Any) -> None:
+    if contents.unreadable_lines:
+        lines = ", ".join(str(number) for number in contents.unreadable_lines[:10])
+        tell(
+            f"devicecheck: warning: line(s) {lines} of the log are not readable entries; "
+            "run `devicecheck log verify`"
+        )
+    if contents.torn_tail:
+        tell("devicecheck: warning: the log ends in an incomplete line; run `devicecheck log repair`")
+
+
+def show_entry(args: argparse.Namespace) -> int:
+    log = _log(args)
+    entry = log.get(args.id)
+    amendments = log.amendments_of(entry.id)
+    if args.json:
+        print_json({**entry.to_dict(), "amendments": [item.to_dict() for item in amendments]})
+        return 0
+    print(f"Entry {entry.seq} ({entry.kind}), id {entry.id}")
+    print(f"Recorded: {entry.recorded_at} by {entry.author}")
+    if entry.session:
+        print(f"Session: {entry.session}")
+    for key, value in sorted(entry.data.items()):
+        print(f"  {key}: {_readable(value)}")
+    print(f"Hash: {entry.hash}")
+    print(f"Follows: {entry.prev}")
+    for amendment in amendments:
+        print(
+            f"Correction (entry {amendment.seq}, {amendment.recorded_at} by {amendment.author}): "
+            f"{amendment.data.get('note', '')}"
+        )
+    return 0
+
+
+def _readable(value: Any) -> str:
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def verify_log(args: argparse.Namespace) -> int:
+    report = _log(args).verify()
+    if args.json:
+        print_json(report.to_dict())
+    elif report.ok:
+        print(
+            f"The evidence log is intact: {report.entries} entries, "
+            f"{report.attachments} attached file(s) checked."
+        )
+        if report.head_hash:
+            print(f"Latest hash (note it down to prove later additions): {report.head_hash}")
+    else:
+        bad = report.first_bad
+        assert bad is not None
+        print(f"The evidence log is NOT intact: entry {bad.seq} (line {bad.line}): {bad.reason}.")
+        print(f"  {bad.detail}")
+        print(f"  {report.entries} entries before it check out.")
+    return 0 if report.ok else EXIT_FOUND_OR_INVALID
+
+
+def repair_log(args: argparse.Namespace) -> int:
+    result = _log(args).repair()
+    if args.json:
+        print_json(result.to_dict())
+    elif result.repaired:
+        print(
+            f"Set aside an incomplete last line ({result.size} bytes) in {result.quarantine}; "
+            f"recorded as entry {result.entry.seq if result.entry else '?'}. Nothing was deleted."
+        )
+    else:
+        print("Nothing to repair: the log does not end in an incomplete line.")
+    return 0
+
+
+def export_entries(args: argparse.Namespace) -> int:
+    from devicecheck.core.evidence.export import export_log
+
+    count = export_log(_log(args), args.fmt, Path(args.output))
+    tell(f"Wrote {count} entries to {args.output} ({args.fmt}). Keep it somewhere private.")
+    return 0
