@@ -274,3 +274,21 @@ async def test_no_color_is_respected(data_dir: Path, monkeypatch: pytest.MonkeyP
     colours = set(re.findall(r"#([0-9a-f]{6})", svg)) - exporter
     assert colours, "expected some colours in the screenshot"
     assert all(c[0:2] == c[2:4] == c[4:6] for c in colours), colours  # grey levels only
+
+
+async def test_summary_exports_a_report_file(data_dir: Path) -> None:
+    store = SessionStore(DataDir(data_dir))
+    checklists = load_checklists().checklists[:1]
+    item = checklists[0].items[0]
+    session = store.create(checklists=[checklists[0].id])
+    session.record_answer(item.id, "yes", "seen on Tuesday")
+    store.save(session)
+    app = DeviceCheckApp(data_dir=str(data_dir))
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(SummaryScreen(session, checklists))
+        app.screen.query_one("#format").value = "txt"
+        await pilot.click("#export-report")
+        report = DataDir(data_dir).root / "reports" / f"report-{session.id}.txt"
+        await wait_for(pilot, report.exists, tries=600)
+    text = report.read_text(encoding="utf-8")
+    assert item.title in text and "seen on Tuesday" in text
