@@ -8,7 +8,6 @@ under injectable roots (`AutostartRoots`), so tests point them at a temporary di
 from __future__ import annotations
 
 import os
-import plistlib
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -137,6 +136,8 @@ def parse_crontab(text: str, location: str, *, system: bool = False) -> list[Aut
 
 def parse_launchd_plist(data: bytes, location: str) -> list[AutostartEntry]:
     """A launchd job (XML or binary plist): Label and Program or ProgramArguments."""
+    import plistlib  # only macOS start-up entries need it
+
     try:
         job = plistlib.loads(data)
     except Exception as error:  # plistlib raises many types on hostile input

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import platform as platform_module
+import os
 import socket
 import sys
 from collections.abc import Callable
@@ -78,7 +78,7 @@ def run_scan(
         started_at=started_at,
         finished_at=utc_now(),
         host=socket.gethostname(),
-        platform=f"{platform_module.system()} {platform_module.release()}".strip(),
+        platform=_describe_system(platform),
         findings=tuple(sorted(findings, key=_finding_order)),
         examined={
             "processes": len(processes),
@@ -90,6 +90,14 @@ def run_scan(
         indicators=indicator_summary(indicators),
         limits=LIMITS,
     )
+
+
+def _describe_system(platform: str) -> str:
+    uname = getattr(os, "uname", None)  # not on Windows; `platform` costs 10 ms to import
+    if uname is None:
+        return platform
+    details = uname()
+    return f"{details.sysname} {details.release}"
 
 
 def indicator_summary(indicators: IndicatorSet) -> tuple[dict[str, Any], ...]:
