@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 EXIT_NOTHING_FOUND = 0
 EXIT_FOUND = 1
 _WIDTH = 88
+_FIELD_LABELS = {
+    "process_names": "program name",
+    "exe_paths": "program file",
+    "cmdline_patterns": "command line",
+    "autostart_names": "start-up name",
+    "ips": "address",
+    "ports": "listening port",
+}
 _STAGE_WORDS = {
     "processes": "running programs",
     "connections": "network connections",
@@ -170,9 +178,10 @@ def _finding_lines(number: int, finding: Finding) -> list[str]:
         f": {finding.severity} severity, {finding.confidence} confidence"
     )
     matched = finding.matched
+    field = _FIELD_LABELS.get(matched.field, matched.field)
     lines = [
         heading,
-        f"   Matched: {matched.field} {matched.value!r} (listed as {matched.indicator!r})",
+        f"   Matched: {field} {matched.value!r} (the list says {matched.indicator!r})",
     ]
     process = finding.process
     if process is not None:
