@@ -141,7 +141,7 @@ def test_when_is_local_time_with_the_offset_in_force_then() -> None:
         check=True,
     )
     assert result.stdout.split() == ["2024-07-01T09:30:00+01:00", "2024-01-15T09:30:00+00:00"]
-    with pytest.raises(DeviceCheckError, match="YYYY|2024-05-31 21:40"):
+    with pytest.raises(DeviceCheckError, match="2024-05-31 21:40"):
         parse_when("last tuesday")
 
 
@@ -176,7 +176,7 @@ def test_symlinked_log_attachment_source_and_destination_are_refused(
 
 
 def test_attach_refuses_folders_and_missing_files(log: EvidenceLog, tmp_path: Path) -> None:
-    with pytest.raises(DeviceCheckError, match="folder|not a regular file"):
+    with pytest.raises(DeviceCheckError, match="not a regular file"):
         log.attach(tmp_path)
     with pytest.raises(DeviceCheckError, match="no such file"):
         log.attach(tmp_path / "absent.png")

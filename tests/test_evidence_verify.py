@@ -152,7 +152,9 @@ def test_whitespace_only_edit_is_still_an_edit(log: EvidenceLog) -> None:
     assert (bad.seq, bad.reason) == (3, "edited")
 
 
-def test_attachment_altered_missing_and_replaced_by_symlink(log: EvidenceLog, tmp_path: Path) -> None:
+def test_attachment_altered_missing_and_replaced_by_symlink(
+    log: EvidenceLog, tmp_path: Path
+) -> None:
     (stored,) = list(log.files_dir.iterdir())
     first_reference = next(e.seq for e in log.entries() if e.kind == "attachment")
     stored.write_bytes(b"a photo of something else")
@@ -199,12 +201,18 @@ def test_the_documented_standalone_verifier_agrees(log: EvidenceLog, tmp_path: P
 
     def run() -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, str(script), str(log.path)], capture_output=True, text=True, check=False
+            [sys.executable, str(script), str(log.path)],
+            capture_output=True,
+            text=True,
+            check=False,
         )
 
     result = run()
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"intact: {ENTRY_COUNT} entries, head hash {log.verify().head_hash}"
+    assert (
+        result.stdout.strip()
+        == f"intact: {ENTRY_COUNT} entries, head hash {log.verify().head_hash}"
+    )
 
     original = log.path.read_bytes()
     log.path.write_bytes(original.replace(b"incident 6", b"incident 7", 1))

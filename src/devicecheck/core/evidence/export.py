@@ -98,14 +98,18 @@ def _attachment(data: dict[str, Any]) -> str:
 
 def _finding(data: dict[str, Any]) -> str:
     if data.get("origin") == "checklist":
-        return f"checklist: {data.get('title') or data.get('item_id', '')} - {data.get('answer', '')}"
+        return (
+            f"checklist: {data.get('title') or data.get('item_id', '')} - {data.get('answer', '')}"
+        )
     what = data.get("app") or data.get("title") or data.get("kind") or "finding"
     severity = f" ({data['severity']})" if data.get("severity") else ""
     return f"scan: {what}{severity}"
 
 
 def _scan(data: dict[str, Any]) -> str:
-    return f"scan on {data.get('host', 'this computer')}: {data.get('finding_count', '?')} finding(s)"
+    return (
+        f"scan on {data.get('host', 'this computer')}: {data.get('finding_count', '?')} finding(s)"
+    )
 
 
 def _amendment(data: dict[str, Any]) -> str:
