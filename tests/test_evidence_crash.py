@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -127,7 +128,7 @@ def test_two_writers_at_once_keep_one_chain(data_dir: Path) -> None:
         assert set(json.loads(line)) >= {"seq", "hash"}  # every line whole, none interleaved
     entries = log.entries()
     assert [entry.seq for entry in entries] == list(range(1, 2 * per_writer + 1))
-    for tag, output in zip(("alpha", "beta"), outputs):
+    for tag, output in zip(("alpha", "beta"), outputs, strict=True):
         printed = [int(line.split()[0]) for line in output.splitlines()]
         assert printed == sorted(printed) and len(printed) == per_writer
         mine = [entry for entry in entries if entry.author == tag]
@@ -135,5 +136,5 @@ def test_two_writers_at_once_keep_one_chain(data_dir: Path) -> None:
             str(n) for n in range(1, per_writer + 1)
         ]
     authors = [entry.author for entry in entries]
-    switches = sum(1 for a, b in zip(authors, authors[1:]) if a != b)
+    switches = sum(1 for a, b in itertools.pairwise(authors) if a != b)
     assert switches > 1, "the two writers did not actually overlap"
