@@ -63,29 +63,78 @@ class _Writer:
         pdf.add_font("DejaVu", "", str(font_path(REGULAR)))
         pdf.add_font("DejaVu", "B", str(font_path(BOLD)))
         pdf.add_font("DroidSansFallback", "", str(font_path(CJK)))
-        pdf.set_fallback_fonts(["DroidSansFallback"], exact_match=False)
+        self.covered = frozenset(pdf.fonts["dejavu"].cmap).intersection(pdf.fonts["dejavuB"].cmap)
+        self.width_cache: dict[tuple[str, float], dict[str, float]] = {}
         self.pdf = pdf
         self.shaping = False
+        self.fallback = False
 
     def write(
         self, text: str, *, size: float = 10, bold: bool = False, height: float = LINE
     ) -> None:
+        """One paragraph. Text the main font covers is wrapped here and drawn line by line:
+        fpdf2's own line breaker measures a line again for every character it adds, which
+        made a large report take many times longer. Other text goes through multi_cell, with
+        the CJK fallback font and, for right-to-left scripts, shaping switched on just for it."""
         pdf = self.pdf
-        wants_shaping = bool(_RTL.search(text))
-        if wants_shaping != self.shaping:
-            pdf.set_text_shaping(wants_shaping)
-            self.shaping = wants_shaping
-        pdf.set_font("DejaVu", "B" if bold else "", size)
-        pdf.multi_cell(0, height, text, **self.next_line)
+        style = "B" if bold else ""
+        pdf.set_font("DejaVu", style, size)
+        uncovered = not self.covered.issuperset(map(ord, text))
+        shaped = bool(_RTL.search(text))
+        if shaped != self.shaping:
+            pdf.set_text_shaping(shaped)
+            self.shaping = shaped
+        if uncovered != self.fallback:
+            pdf.set_fallback_fonts(["DroidSansFallback"] if uncovered else [], exact_match=False)
+            self.fallback = uncovered
+        if uncovered or shaped:
+            pdf.multi_cell(0, height, text, **self.next_line)
+            return
+        widths = self._widths(style, size)
+        for line in _wrap(text, self.line_width(), widths, pdf.get_string_width):
+            if pdf.y + height > pdf.page_break_trigger:
+                pdf.add_page()
+            pdf.text(pdf.l_margin, pdf.y + height * 0.75, line)
+            pdf.y += height
+        pdf.x = pdf.l_margin
+
+    def line_width(self) -> float:
+        return self.pdf.w - self.pdf.r_margin - self.pdf.l_margin
+
+    def fields(self, fields: tuple[Field, ...]) -> None:
+        """Short plain fields share a line; hashes, paths and commands get lines of their own."""
+        size, height = 9.5, 4.6
+        self.pdf.set_font("DejaVu", "", size)
+        widths = self._widths("", size)
+        pending = ""
+        for field in fields:
+            text = f"{field.label}: {field.value}"
+            if field.mono or "\n" in text:
+                if pending:
+                    self.write(pending, size=size, height=height)
+                    pending = ""
+                self.write(text, size=8.5, height=height)
+                continue
+            joined = f"{pending}     {text}" if pending else text
+            if pending and _width(joined, widths, self.pdf.get_string_width) > self.line_width():
+                self.write(pending, size=size, height=height)
+                pending = text
+            else:
+                pending = joined
+        if pending:
+            self.write(pending, size=size, height=height)
+
+    def _widths(self, style: str, size: float) -> dict[str, float]:
+        key = (style, size)
+        if key not in self.width_cache:
+            self.width_cache[key] = {}
+        return self.width_cache[key]
 
     def heading(self, text: str, size: float) -> None:
         if self.pdf.will_page_break(size * 2.5):
             self.pdf.add_page()
         self.pdf.ln(size * 0.3)
         self.write(text, size=size, bold=True, height=size * 0.5)
-
-    def field(self, field: Field) -> None:
-        self.write(f"{field.label}: {field.value}", size=8.5 if field.mono else 9.5, height=4.6)
 
     def record(self, record: Record) -> None:
         pdf = self.pdf
@@ -97,8 +146,7 @@ class _Writer:
         colour = TONE_COLOURS.get(record.tone)
         pdf.set_left_margin(pdf.l_margin + 3)
         self.write(record.heading, size=10.5, bold=True)
-        for field in record.fields:
-            self.field(field)
+        self.fields(record.fields)
         if record.text:
             self.write(record.text, size=9.5, height=4.6)
         pdf.set_left_margin(pdf.l_margin - 3)
@@ -132,6 +180,45 @@ class _Writer:
         for section in document.sections:
             self.section(section)
         return bytes(pdf.output())
+
+
+def _width(text: str, widths: dict[str, float], measure) -> float:
+    total = 0.0
+    for char in text:
+        if char not in widths:
+            widths[char] = measure(char)
+        total += widths[char]
+    return total
+
+
+def _wrap(text: str, width: float, widths: dict[str, float], measure) -> list[str]:
+    """Greedy word wrap; a word wider than the line (a path, a hash) breaks between characters."""
+
+    def size(char: str) -> float:
+        if char not in widths:
+            widths[char] = measure(char)
+        return widths[char]
+
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, line_width = "", 0.0
+        for word in re.split(r"(?<= )", paragraph):
+            word_width = sum(size(char) for char in word)
+            if line and line_width + word_width - size(" ") * word.endswith(" ") > width:
+                lines.append(line.rstrip(" "))
+                line, line_width = "", 0.0
+            if word_width > width:
+                for char in word:
+                    if line and line_width + size(char) > width:
+                        lines.append(line)
+                        line, line_width = "", 0.0
+                    line += char
+                    line_width += size(char)
+                continue
+            line += word
+            line_width += word_width
+        lines.append(line.rstrip(" "))
+    return lines
 
 
 def render_pdf(document: Document) -> bytes:
