@@ -22,7 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
+
+from benchlib import devicecheck_command, prepare_bytecode
 
 BASELINE = (
     "import psutil\n"
@@ -39,11 +40,6 @@ LOAD = (
     "indicators.index\n"
     "print(time.perf_counter() - started, len(indicators.apps))\n"
 )
-
-
-def devicecheck_command() -> list[str]:
-    script = Path(sys.executable).parent / "devicecheck"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "devicecheck"]
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:
@@ -103,6 +99,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--extra", type=int, default=500, help="extra sleeping processes")
     args = parser.parse_args()
+    prepare_bytecode()
     with tempfile.TemporaryDirectory(prefix="devicecheck-bench-") as home:
         env = {**os.environ, "DEVICECHECK_HOME": home}
         env.pop("DEVICECHECK_DEBUG", None)

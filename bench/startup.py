@@ -11,12 +11,8 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-
-def devicecheck_command() -> list[str]:
-    script = Path(sys.executable).parent / "devicecheck"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "devicecheck"]
+from benchlib import devicecheck_command, prepare_bytecode
 
 
 def wall_time(command: list[str]) -> float:
@@ -29,6 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=30)
     runs = parser.parse_args().runs
+    prepare_bytecode()
     baseline_command = [sys.executable, "-c", "pass"]
     version_command = [*devicecheck_command(), "--version"]
     wall_time(baseline_command)

@@ -63,10 +63,10 @@ def commands(tmp_path: Path) -> list[tuple[list[str], tuple[int, ...]]]:
         (["indicators", "info"], (0,)),
         (["scan", "--json", "--indicators", str(stix)], (0, 1)),
         (["report", "--latest", "--format", "txt", "-o", str(report)], (0,)),
+        (["log", "list", "--json"], (0,)),
+        (["log", "verify", "--json"], (0,)),
     ]
-    if "devicecheck.cli.log_cmd" in COMMAND_MODULES:
-        found.append((["log", "list", "--json"], (0,)))
-        found.append((["log", "verify", "--json"], (0,)))
+    assert {arguments[0] for arguments, _ in found} | {"--version"} >= set(COMMAND_MODULES)
     return found
 
 

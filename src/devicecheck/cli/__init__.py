@@ -16,15 +16,18 @@ from collections.abc import Sequence
 from devicecheck import __version__
 from devicecheck.errors import EXIT_USAGE_OR_RUNTIME, DeviceCheckError
 
-COMMAND_MODULES = (
-    "devicecheck.cli.walk_cmd",
-    "devicecheck.cli.checklists_cmd",
-    "devicecheck.cli.session_cmd",
-    "devicecheck.cli.log_cmd",
-    "devicecheck.cli.scan_cmd",
-    "devicecheck.cli.indicators_cmd",
-    "devicecheck.cli.report_cmd",
-)
+# Subcommand name -> the module that registers it. Only the module for the command being run
+# is imported, so one command never pays for the others' imports.
+COMMAND_MODULES = {
+    "walk": "devicecheck.cli.walk_cmd",
+    "checklists": "devicecheck.cli.checklists_cmd",
+    "session": "devicecheck.cli.session_cmd",
+    "log": "devicecheck.cli.log_cmd",
+    "scan": "devicecheck.cli.scan_cmd",
+    "indicators": "devicecheck.cli.indicators_cmd",
+    "report": "devicecheck.cli.report_cmd",
+}
+_OPTIONS_WITH_VALUES = ("--data-dir", "--region")
 DEBUG_VARIABLE = "DEVICECHECK_DEBUG"
 
 
@@ -54,7 +57,21 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def requested_command(arguments: Sequence[str]) -> str | None:
+    """The subcommand named in `arguments`, skipping global options and their values."""
+    skip_next = False
+    for token in arguments:
+        if skip_next:
+            skip_next = False
+        elif token in _OPTIONS_WITH_VALUES:
+            skip_next = True
+        elif not token.startswith("-"):
+            return token if token in COMMAND_MODULES else None
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand, or with only `command` when one is named."""
     common = common_options()
     parser = OneLineArgumentParser(
         prog="devicecheck",
@@ -67,8 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=OneLineArgumentParser
     )
-    for module_name in COMMAND_MODULES:
-        importlib.import_module(module_name).register(subparsers, common)
+    names = [command] if command in COMMAND_MODULES else list(COMMAND_MODULES)
+    for name in names:
+        importlib.import_module(COMMAND_MODULES[name]).register(subparsers, common)
     return parser
 
 
@@ -77,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments == ["--version"]:  # answered before any subcommand module is imported
         print(f"devicecheck {__version__}")
         return 0
-    parser = build_parser()
+    parser = build_parser(requested_command(arguments))
     args = parser.parse_args(arguments)
     try:
         handler = getattr(args, "handler", None)

@@ -1,0 +1,24 @@
+"""What every benchmark shares: the command to run and bytecode prepared as an install has it.
+
+pip compiles bytecode when it installs devicecheck; a source checkout run with
+PYTHONDONTWRITEBYTECODE set would instead recompile every module on every start and measure the
+compiler. `prepare_bytecode()` writes the bytecode once so both match what a user runs.
+"""
+
+from __future__ import annotations
+
+import compileall
+import sys
+from pathlib import Path
+
+
+def devicecheck_command() -> list[str]:
+    """The installed console script beside this Python, or `python -m devicecheck`."""
+    script = Path(sys.executable).parent / "devicecheck"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "devicecheck"]
+
+
+def prepare_bytecode() -> None:
+    import devicecheck
+
+    compileall.compile_dir(str(Path(devicecheck.__file__).parent), quiet=1)
