@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,24 +19,56 @@ _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _OPEN_FLAGS = os.O_RDWR | os.O_CREAT | _NO_FOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 
+class InterProcessLock:
+    """An exclusive lock on `lock_path`, shared by threads and processes alike.
+
+    The lock file stays open between uses (opening it each time costs as much as the rest of
+    an append); a thread lock covers threads of one process, which share that descriptor.
+    """
+
+    def __init__(self, lock_path: Path) -> None:
+        self.lock_path = lock_path
+        self._fd: int | None = None
+        self._threads = threading.Lock()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the lock for the body of the `with`; waits for any other holder."""
+        with self._threads:
+            if self._fd is None:
+                self._fd = _open_lock_file(self.lock_path)
+            _lock(self._fd)
+            try:
+                yield
+            finally:
+                _unlock(self._fd)
+
+    def close(self) -> None:
+        with self._threads:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
 @contextlib.contextmanager
 def exclusive_lock(lock_path: Path) -> Iterator[None]:
-    """Hold the lock for the body of the `with`; waits for any other holder."""
+    """Hold the lock on `lock_path` once, for the body of the `with`."""
+    lock = InterProcessLock(lock_path)
+    try:
+        with lock.held():
+            yield
+    finally:
+        lock.close()
+
+
+def _open_lock_file(lock_path: Path) -> int:
     if not _NO_FOLLOW:
         refuse_symlink(lock_path)  # where O_NOFOLLOW does not exist
     try:
-        fd = os.open(lock_path, _OPEN_FLAGS, PRIVATE_FILE_MODE)
+        return os.open(lock_path, _OPEN_FLAGS, PRIVATE_FILE_MODE)
     except OSError:
         refuse_symlink(lock_path)  # O_NOFOLLOW refused a symlink: say so plainly
         raise
-    try:
-        _lock(fd)
-        try:
-            yield
-        finally:
-            _unlock(fd)
-    finally:
-        os.close(fd)
 
 
 if os.name == "nt":  # pragma: no cover - exercised on Windows only

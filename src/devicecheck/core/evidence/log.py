@@ -31,7 +31,7 @@ from devicecheck.core.evidence.entries import (
     seal_entry,
 )
 from devicecheck.core.evidence.incidents import Incident, check_incident
-from devicecheck.core.evidence.locking import exclusive_lock
+from devicecheck.core.evidence.locking import InterProcessLock
 from devicecheck.core.evidence.verify import VerifyReport, verify_log
 from devicecheck.core.files import (
     PRIVATE_FILE_MODE,
@@ -97,6 +97,28 @@ class EvidenceLog:
         self.lock_path = self.directory / "log.lock"
         self._directory_ready = False
         self._known_tail: tuple[tuple[int, int, int], _Tail] | None = None
+        self._lock = InterProcessLock(self.lock_path)
+        self._fd: int | None = None  # kept open between appends; reopened if the file goes
+
+    def close(self) -> None:
+        """Release the open log and lock files (they are reopened if the log is used again)."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+        self._lock.close()
+
+    def __enter__(self) -> EvidenceLog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # Not contextlib.suppress: at interpreter exit that module may already be gone.
+        try:
+            self.close()
+        except Exception:
+            return
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -243,12 +265,13 @@ class EvidenceLog:
         if not self._directory_ready:
             self.data_dir.ensure(self.directory)
             self._directory_ready = True
-        with exclusive_lock(self.lock_path):
-            fd = self._open_for_append()
-            try:
-                yield fd
-            finally:
-                os.close(fd)
+        with self._lock.held():
+            if self._fd is not None and os.fstat(self._fd).st_nlink == 0:
+                os.close(self._fd)  # the log was deleted or renamed away: start the file again
+                self._fd, self._known_tail = None, None
+            if self._fd is None:
+                self._fd = self._open_for_append()
+            yield self._fd
 
     def _tail(self, fd: int) -> _Tail:
         """The last entry: remembered from this object's own last append if the file has not
