@@ -199,3 +199,28 @@ def test_require_consent_uses_the_latest_answer_and_lets_self_sessions_through(
         require_consent(session, "scan")
     with pytest.raises(DeviceCheckError, match="consent step must be one of"):
         require_consent(session, "shopping")
+
+
+def test_session_end_is_logged_only_with_consent_to_keep_evidence(data_dir: Path) -> None:
+    from devicecheck.core.evidence import EvidenceLog
+
+    session_id = _new_caseworker_session(data_dir)
+    log = EvidenceLog(DataDir(data_dir))
+    log.add_note("an earlier note of the client's own")  # the log exists before the session
+    consent = ("session", "consent", session_id, "--step", "evidence", "--explained")
+    given = run_cli(
+        *consent, "Entries are kept and cannot be changed", "--answer", "given", data_dir=data_dir
+    )
+    assert given.returncode == 0, given.stderr
+    ended = run_cli("session", "end", session_id, "--json", data_dir=data_dir)
+    assert ended.returncode == 0, ended.stderr
+    entry_id = json.loads(ended.stdout)["log_entry"]
+    entries = log.entries(session=session_id)
+    assert [e.kind for e in entries] == ["note", "session-end"]
+    assert entries[0].data["consent"]["step"] == "evidence"
+    assert entries[1].id == entry_id and entries[1].author == "Maria Nowak"
+
+    other = _new_caseworker_session(data_dir)
+    ended = run_cli("session", "end", other, "--json", data_dir=data_dir)
+    assert json.loads(ended.stdout)["log_entry"] is None  # no consent: nothing written
+    assert log.entries(session=other) == []

@@ -1,0 +1,79 @@
+"""Renderers on their own: any text a person types stays text in every format; files are
+written privately and atomically."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from devicecheck.core.datadir import DataDir
+from devicecheck.core.report import build_report, render, write_report
+from devicecheck.core.report.markdown import escape_markdown
+from devicecheck.core.report.model import NoteRow, ReportData
+from devicecheck.core.sessions import SessionStore
+from devicecheck.errors import DeviceCheckError
+
+
+@pytest.fixture(scope="module")
+def base_report(tmp_path_factory: pytest.TempPathFactory) -> ReportData:
+    home = DataDir(tmp_path_factory.mktemp("render") / "home")
+    session = SessionStore(home).create()
+    return build_report(home, session, generated_at="2026-11-24T10:00:00+00:00")
+
+
+def _with_note(report: ReportData, text: str) -> ReportData:
+    note = NoteRow(text, "Case Worker", "2026-11-24T10:00:00+00:00", "the whole session")
+    return dataclasses.replace(report, caseworker_notes=(note,))
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(min_size=1, max_size=80))
+def test_any_note_is_escaped_in_html_and_kept_in_text(base_report: ReportData, text: str) -> None:
+    page = render(_with_note(base_report, text), "html").decode("utf-8")
+    assert html.escape(text) in page
+    plain = render(_with_note(base_report, text), "txt").decode("utf-8")
+    assert all(line.strip() in plain for line in text.splitlines() if line.strip())
+    render(_with_note(base_report, text), "md")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("<>[]()!#*_`|\\-+=1. \nabc"), max_size=40))
+def test_markdown_escaping_leaves_no_markup_characters_bare(text: str) -> None:
+    escaped = escape_markdown(text)
+    for index, char in enumerate(escaped):
+        if char in "<>[]#*_`|":
+            backslashes = len(escaped[:index]) - len(escaped[:index].rstrip("\\"))
+            assert backslashes % 2 == 1, (text, escaped)
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "txt", "pdf"])
+def test_write_report_is_private_and_refuses_a_symlink(tmp_path: Path, fmt: str) -> None:
+    home = DataDir(tmp_path / "home")
+    session = SessionStore(home).create()
+    output = write_report(home, session, fmt, tmp_path / f"out.{fmt}")
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no temp left
+    target = tmp_path / "elsewhere"
+    target.write_text("keep me")
+    link = tmp_path / f"link.{fmt}"
+    os.symlink(target, link)
+    with pytest.raises(DeviceCheckError, match="symbolic link"):
+        write_report(home, session, fmt, link)
+    assert target.read_text() == "keep me"
+
+
+def test_write_report_rejects_an_unknown_format(tmp_path: Path) -> None:
+    home = DataDir(tmp_path / "home")
+    session = SessionStore(home).create()
+    with pytest.raises(DeviceCheckError, match="report format must be one of"):
+        write_report(home, session, "docx", tmp_path / "out.docx")
+    assert not (tmp_path / "out.docx").exists()
