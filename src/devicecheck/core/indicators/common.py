@@ -14,14 +14,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from devicecheck.errors import InvalidDataError
 
 MAX_INDICATOR_FILE_BYTES = 50 * 1024 * 1024
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
-# libyaml's loader when present: it reads the 319 LOLRMM files several times faster.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_text(path: Path) -> str:
@@ -53,8 +49,12 @@ def decode(data: bytes, where: str) -> str:
 
 def parse_yaml(text: str, where: str) -> Any:
     """Parse one YAML document with the safe loader; errors carry line and column."""
+    import yaml  # only when a file must be parsed: a scan with a warm cache never needs it
+
+    # libyaml's loader when present: it reads the 319 LOLRMM files several times faster.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=_SAFE_LOADER)
+        return yaml.load(text, Loader=loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         place = f":{mark.line + 1}:{mark.column + 1}" if mark else ""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from devicecheck.core.indicators import curated, echap, lolrmm, stix2
 from devicecheck.core.indicators.common import (
     decode,
     parse_json,
@@ -20,24 +21,23 @@ from devicecheck.core.indicators.model import IndicatorSet, SourceInfo
 from devicecheck.errors import InvalidDataError
 
 FORMATS: tuple[str, ...] = ("echap", "lolrmm", "stix2", "curated")
-_PARSERS: dict[str, Callable[[Any, str, SourceInfo], IndicatorSet]] = {
-    "echap": echap.parse_echap,
-    "lolrmm": lolrmm.parse_lolrmm,
-    "stix2": stix2.parse_stix2,
-    "curated": curated.parse_curated,
-}
-_DETECTORS: tuple[tuple[str, Callable[[Any], bool]], ...] = (
-    ("stix2", stix2.looks_like_stix2),
-    ("curated", curated.looks_like_curated),
-    ("lolrmm", lolrmm.looks_like_lolrmm),
-    ("echap", echap.looks_like_echap),
-)
-_DESCRIPTIONS = {
-    "echap": (echap.NAME, echap.LICENCE, echap.ATTRIBUTION, echap.URL),
-    "lolrmm": (lolrmm.NAME, lolrmm.LICENCE, lolrmm.ATTRIBUTION, lolrmm.URL),
-    "curated": (curated.NAME, curated.LICENCE, curated.ATTRIBUTION, curated.URL),
-}
+_DETECTION_ORDER = ("stix2", "curated", "lolrmm", "echap")
 YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def _importer(format: str) -> ModuleType:
+    """The importer module for `format`, imported only when a file must actually be parsed:
+    a scan with a warm compiled cache never pays for them (or for YAML)."""
+    return importlib.import_module(f"devicecheck.core.indicators.{format}")
+
+
+def _parser(format: str) -> Callable[[Any, str, SourceInfo], IndicatorSet]:
+    return getattr(_importer(format), f"parse_{format}")
+
+
+def _description(format: str) -> tuple[str, str, str, str]:
+    module = _importer(format)
+    return module.NAME, module.LICENCE, module.ATTRIBUTION, module.URL
 
 
 def check_format(format: str | None) -> str | None:
@@ -49,8 +49,8 @@ def check_format(format: str | None) -> str | None:
 
 
 def detect_format(document: Any, where: str) -> str:
-    for name, looks_like in _DETECTORS:
-        if looks_like(document):
+    for name in _DETECTION_ORDER:
+        if getattr(_importer(name), f"looks_like_{name}")(document):
             return name
     raise InvalidDataError(
         f"{where}: not a known indicator format (Echap ioc.yaml, LOLRMM YAML, STIX 2 bundle "
@@ -76,13 +76,13 @@ def source_for(
     url: str = "",
 ) -> SourceInfo:
     """The SourceInfo for a file of `format`, naming the publisher the format implies."""
-    if format in _DESCRIPTIONS:
-        name, licence, attribution, home = _DESCRIPTIONS[format]
+    if format != "stix2":
+        name, licence, attribution, home = _description(format)
         name = f"{name} ({label})" if label and kind != "bundled" else name
     else:
         name, licence, attribution, home = (
             label or "STIX 2 bundle",
-            stix2.LICENCE,
+            _importer("stix2").LICENCE,
             "the file's publisher",
             "",
         )
@@ -123,7 +123,7 @@ def parse_bytes(
         label=label,
         url=url,
     )
-    return _PARSERS[chosen](document, where, source), chosen
+    return _parser(chosen)(document, where, source), chosen
 
 
 def read_indicator_file(path: Path, format: str | None = None) -> IndicatorSet:
@@ -164,4 +164,4 @@ def read_lolrmm_folder(folder: Path, source: SourceInfo) -> IndicatorSet:
     if not source.version:
         digest = sha256_hex(b"".join(p.read_bytes() for p in files))
         source = SourceInfo(**{**source.__dict__, "version": f"sha256:{digest[:16]}"})
-    return lolrmm.parse_lolrmm_files(documents, source)
+    return _importer("lolrmm").parse_lolrmm_files(documents, source)
