@@ -75,7 +75,9 @@ def _register_writing(actions: Any, common: argparse.ArgumentParser) -> None:
     attach.set_defaults(handler=attach_file)
 
     amend = actions.add_parser(
-        "amend", help="add a correction to an entry (the entry itself never changes)", parents=[common]
+        "amend",
+        help="add a correction to an entry (the entry itself never changes)",
+        parents=[common],
     )
     amend.add_argument("id", help="the entry to correct")
     amend.add_argument("--note", required=True, metavar="TEXT", help="the correction")
@@ -126,10 +128,13 @@ def _session_of(args: argparse.Namespace) -> str | None:
     """The --session id, checked against the saved sessions so a typo is caught."""
     if not args.session:
         return None
+    from devicecheck.core.casework import require_consent
     from devicecheck.core.sessions import SessionStore
 
-    if not SessionStore(data_dir_of(args)).path_for(args.session).exists():
+    store = SessionStore(data_dir_of(args))
+    if not store.path_for(args.session).exists():
         raise DeviceCheckError(f"no session {args.session} (see `devicecheck session list`)")
+    require_consent(store.load(args.session), "evidence")
     return args.session
 
 
@@ -218,7 +223,9 @@ def _warn_about_damage(contents: Any) -> None:
             "run `devicecheck log verify`"
         )
     if contents.torn_tail:
-        tell("devicecheck: warning: the log ends in an incomplete line; run `devicecheck log repair`")
+        tell(
+            "devicecheck: warning: the log ends in an incomplete line; run `devicecheck log repair`"
+        )
 
 
 def show_entry(args: argparse.Namespace) -> int:

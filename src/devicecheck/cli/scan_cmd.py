@@ -107,13 +107,17 @@ def scan(args: argparse.Namespace) -> int:
 def _session(args: argparse.Namespace, data_dir):
     if not args.session:
         return None, None
+    from devicecheck.core.casework import require_consent
     from devicecheck.core.sessions import SessionStore
 
     store = SessionStore(data_dir)
     try:
-        return store.load(args.session), store
+        session = store.load(args.session)
     except InvalidDataError as error:  # exit 2: 1 means the scan found something
         raise DeviceCheckError(error.message) from None
+    require_consent(session, "scan")
+    require_consent(session, "evidence")
+    return session, store
 
 
 def _save(result: ScanResult, data_dir, session, store) -> str:

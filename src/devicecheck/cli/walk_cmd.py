@@ -60,6 +60,7 @@ def walk(args: argparse.Namespace) -> int:
 
 def plain_walk(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from devicecheck.cli.item_text import help_lines_text, item_text
+    from devicecheck.core.casework import require_consent
     from devicecheck.core.checklists import load_checklists
     from devicecheck.core.sessions import SessionStore
     from devicecheck.core.walkthrough import first_unanswered, progress_at, walk_order
@@ -75,6 +76,7 @@ def plain_walk(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     store = SessionStore(data_dir_of(args))
     if args.session:
         session = store.load(args.session)
+        require_consent(session, "walkthrough")
         checklists = checklist_set.select(args.checklists or session.checklists)
         platforms = args.platforms or session.platforms
     else:
