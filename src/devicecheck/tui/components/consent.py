@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
+from devicecheck.core.casework import record_consent
 from devicecheck.core.sessions import Session
 from devicecheck.errors import DeviceCheckError
 from devicecheck.tui.components.base import BaseModal
@@ -46,11 +47,10 @@ class ConsentScreen(BaseModal[bool]):
     @on(Button.Pressed)
     def record(self, event: Button.Pressed) -> None:
         answer = "given" if event.button.id == "given" else "declined"
-        caseworker = self.session.caseworker
-        recorded_by = caseworker.name if caseworker else "self"
         try:
-            self.session.record_consent(self.step, self.explained, answer, recorded_by)
-            self.devicecheck.store.save(self.session)
+            record_consent(
+                self.devicecheck.data_dir, self.session, self.step, self.explained, answer
+            )
         except (DeviceCheckError, OSError) as error:
             self.notify(str(error), title="Could not save the consent", severity="error")
             return
