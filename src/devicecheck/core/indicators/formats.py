@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -153,7 +154,9 @@ def read_indicator_file(path: Path, format: str | None = None) -> IndicatorSet:
 
 
 def lolrmm_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in YAML_SUFFIXES)
+    # The order Path comparison gives within one folder; comparing Paths is ten times slower.
+    found = (p for p in folder.iterdir() if p.suffix.lower() in YAML_SUFFIXES)
+    return sorted(found, key=lambda p: os.path.normcase(p.name))
 
 
 def read_lolrmm_folder(folder: Path, source: SourceInfo) -> IndicatorSet:
