@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import sys
@@ -25,7 +26,6 @@ from devicecheck.core.scan.processes import (
     process_from_info,
     sha256_of_file,
 )
-from devicecheck.core.sessions import utc_now
 
 if TYPE_CHECKING:
     from devicecheck.core.evidence import Entry, EvidenceLog
@@ -90,6 +90,12 @@ def run_scan(
         indicators=indicator_summary(indicators),
         limits=LIMITS,
     )
+
+
+def utc_now() -> str:
+    """As `sessions.utc_now` (UTC, ISO 8601, to the second), without importing the session
+    module, which a scan that saves nothing does not otherwise need."""
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
 def _describe_system(platform: str) -> str:
