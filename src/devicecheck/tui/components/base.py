@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from textual import on
 from textual.app import ComposeResult
 from textual.screen import ModalScreen, Screen, ScreenResultType
 
@@ -15,39 +14,29 @@ if TYPE_CHECKING:
     from devicecheck.tui.app import DeviceCheckApp
 
 
-class BaseScreen(Screen):
+class SafetyStripMixin:
+    """The safety strip above the screen's own body, and work failures as one calm notice."""
+
+    app: DeviceCheckApp
+
+    @property
+    def devicecheck(self) -> DeviceCheckApp:
+        return cast("DeviceCheckApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield SafetyStrip(self.devicecheck.region.emergency.text)
+        yield from self.compose_body()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self.notify(message.message, title="Could not do that", severity="error", timeout=10)  # type: ignore[attr-defined]
+
+
+class BaseScreen(SafetyStripMixin, Screen):
     """A full screen with the safety strip. Subclasses implement `compose_body`."""
 
-    @property
-    def devicecheck(self) -> DeviceCheckApp:
-        return cast("DeviceCheckApp", self.app)
 
-    def compose(self) -> ComposeResult:
-        yield SafetyStrip(self.devicecheck.region.emergency.text)
-        yield from self.compose_body()
-
-    def compose_body(self) -> ComposeResult:
-        yield from ()
-
-    @on(WorkFailed)
-    def show_problem(self, message: WorkFailed) -> None:
-        self.notify(message.message, title="Could not do that", severity="error", timeout=10)
-
-
-class BaseModal(ModalScreen[ScreenResultType]):
+class BaseModal(SafetyStripMixin, ModalScreen[ScreenResultType]):
     """A dialog over a screen; it carries the safety strip too."""
-
-    @property
-    def devicecheck(self) -> DeviceCheckApp:
-        return cast("DeviceCheckApp", self.app)
-
-    def compose(self) -> ComposeResult:
-        yield SafetyStrip(self.devicecheck.region.emergency.text)
-        yield from self.compose_body()
-
-    def compose_body(self) -> ComposeResult:
-        yield from ()
-
-    @on(WorkFailed)
-    def show_problem(self, message: WorkFailed) -> None:
-        self.notify(message.message, title="Could not do that", severity="error", timeout=10)
