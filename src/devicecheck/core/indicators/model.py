@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 CATEGORIES: tuple[str, ...] = (
     "stalkerware",
@@ -76,7 +77,7 @@ class AppIndicator:
 
 def normalise_process_name(name: str) -> str:
     """Lower-case basename without a trailing .exe, so `AnyDesk.exe` and `anydesk` meet."""
-    base = re.split(r"[\\/]", name.strip())[-1].lower()
+    base = name.strip().replace("\\", "/").rpartition("/")[2].lower()
     for suffix in _EXECUTABLE_SUFFIXES:
         if base.endswith(suffix) and len(base) > len(suffix):
             return base[: -len(suffix)]
@@ -102,16 +103,24 @@ def compile_path_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?s:{translated})\Z")
 
 
-@dataclass(frozen=True)
 class PatternRule:
-    pattern: str
-    compiler: Callable[[str], re.Pattern[str]]
-    app: int  # index into IndicatorSet.apps
+    """One glob of one app. (Plain classes here and in IndicatorIndex, not dataclasses: making a
+    dataclass costs about a millisecond at import, and these are never compared or printed.)"""
 
-    @cached_property
+    __slots__ = ("_regex", "app", "compiler", "pattern")
+
+    def __init__(self, pattern: str, compiler: Callable[[str], re.Pattern[str]], app: int):
+        self.pattern = pattern
+        self.compiler = compiler
+        self.app = app  # index into IndicatorSet.apps
+        self._regex: re.Pattern[str] | None = None
+
+    @property
     def regex(self) -> re.Pattern[str]:
         """Compiled on first use: compiling every pattern up front costs more than a scan."""
-        return self.compiler(self.pattern)
+        if self._regex is None:
+            self._regex = self.compiler(self.pattern)
+        return self._regex
 
 
 def _group(pairs: Iterable[tuple[str | int, int]]) -> dict:
@@ -122,8 +131,7 @@ def _group(pairs: Iterable[tuple[str | int, int]]) -> dict:
     return {key: tuple(apps) for key, apps in grouped.items()}
 
 
-@dataclass(frozen=True)
-class IndicatorIndex:
+class IndicatorIndex(NamedTuple):
     """Lookups over an IndicatorSet; values are indices into `IndicatorSet.apps`."""
 
     process_names: dict[str, tuple[int, ...]]  # normalise_process_name(...) ->

@@ -7,11 +7,12 @@ under injectable roots (`AutostartRoots`), so tests point them at a temporary di
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -227,10 +228,10 @@ class AutostartRoots:
         return cls(Path.home(), Path(os.sep))
 
 
-@dataclass
-class Collected:
-    entries: list[AutostartEntry] = field(default_factory=list)
-    problems: dict[tuple[str, str], int] = field(default_factory=dict)
+class Collected:  # not a dataclass: making one costs a millisecond at import
+    def __init__(self) -> None:
+        self.entries: list[AutostartEntry] = []
+        self.problems: dict[tuple[str, str], int] = {}
 
     def problem(self, what: Path | str, reason: str) -> None:
         key = (str(what), reason)
@@ -244,10 +245,18 @@ _DENIED = "access denied (needs admin or root)"
 
 
 def _files(collected: Collected, folder: Path, pattern: str) -> list[Path]:
+    """The files in `folder` whose names match `pattern` (as Path.glob would, hidden ones too),
+    in name order. os.scandir and plain names: pathlib's glob and sort cost more than reading."""
     if not folder.is_dir():
         return []
     try:
-        return sorted(path for path in folder.glob(pattern) if path.is_file())
+        with os.scandir(folder) as found:
+            names = sorted(
+                entry.name
+                for entry in found
+                if fnmatch.fnmatchcase(entry.name, pattern) and entry.is_file()
+            )
+        return [folder / name for name in names]
     except PermissionError:
         collected.problem(folder, _DENIED)
         return []
@@ -258,8 +267,12 @@ def _files(collected: Collected, folder: Path, pattern: str) -> list[Path]:
 
 def _read(collected: Collected, path: Path) -> bytes | None:
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        with open(path, "rb", buffering=0) as handle:
+            # Asking for the cap at once would allocate a megabyte per file: ask for the size.
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(min(size, MAX_FILE_BYTES) + 1)
+            if len(data) > size:  # grown since, or a size the system does not know
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     except PermissionError:
         collected.problem(path.parent, _DENIED)
         return None

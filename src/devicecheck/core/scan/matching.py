@@ -8,7 +8,7 @@ share a handful of executables, so each is matched against the patterns once.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from devicecheck.core.indicators.model import (
     IndicatorSet,
@@ -31,8 +31,7 @@ _ORDINARY_PATHS = (
 _ORDINARY_COMMAND_LINES = ("/usr/bin/sleep 60", "c:/windows/system32/svchost.exe -k netsvcs")
 
 
-@dataclass(frozen=True)
-class AppMatch:
+class AppMatch(NamedTuple):  # not a dataclass: making one costs a millisecond at import
     app: int  # index into IndicatorSet.apps
     match: Match
 
@@ -45,12 +44,6 @@ def _longest_literal(pattern: str) -> str:
     return max(_WILDCARDS.split(pattern), key=len)
 
 
-@dataclass(frozen=True)
-class _Rule:
-    rule: PatternRule
-    literal: str  # normalised like the texts it is tested against
-
-
 class _Rules:
     """Pattern rules, tried only where their literal part occurs; each regex compiled on need.
 
@@ -59,17 +52,16 @@ class _Rules:
     """
 
     def __init__(self, rules: tuple[PatternRule, ...], normalise, ordinary: tuple[str, ...]):
-        self.rules = [_Rule(rule, _longest_literal(normalise(rule.pattern))) for rule in rules]
+        # (literal part normalised like the texts it is tested against, rule)
+        self.rules = [(_longest_literal(normalise(rule.pattern)), rule) for rule in rules]
         self.ordinary = ordinary
         self._broad: dict[PatternRule, bool] = {}
 
     def matching(self, text: str) -> list[PatternRule]:
         return [
-            item.rule
-            for item in self.rules
-            if item.literal in text
-            and item.rule.regex.match(text)
-            and not self._is_broad(item.rule)
+            rule
+            for literal, rule in self.rules
+            if literal in text and rule.regex.match(text) and not self._is_broad(rule)
         ]
 
     def _is_broad(self, rule: PatternRule) -> bool:
@@ -92,7 +84,7 @@ def executable_of(command: str) -> str:
 
 
 def basename(path: str) -> str:
-    return re.split(r"[\\/]", path.rstrip("\\/"))[-1] if path else ""
+    return path.rstrip("\\/").replace("\\", "/").rpartition("/")[2] if path else ""
 
 
 def _bundle_paths(normalised: str) -> list[str]:
