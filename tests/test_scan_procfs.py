@@ -1,15 +1,18 @@
-"""The Linux /proc process reader gives what psutil gives, on real processes (Linux only).
+"""The Linux /proc readers give what psutil gives, on real processes and sockets (Linux only).
 
-The scan reads /proc itself because psutil costs several times more per process; these tests
-hold the reader to psutil's answers: the whole process table, long names, arguments with
-spaces, a deleted executable, a zombie, and (when run as root) an unprivileged user's view.
+The scan reads /proc itself because psutil costs several times more per process (and its
+import alone more than reading the connections); these tests hold the readers to psutil's
+answers: the whole process table, long names, arguments with spaces, a deleted executable, a
+zombie, (when run as root) an unprivileged user's view, and every connection and listener.
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -17,9 +20,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from devicecheck.core.scan.connections import (
+    _address,
+    observe_connections,
+    procfs_connections,
+    psutil_connections,
+)
 from devicecheck.core.scan.findings import ProcessInfo
-from devicecheck.core.scan.processes import observe_processes, procfs_processes, psutil_processes
+from devicecheck.core.scan.processes import (
+    observe_processes,
+    procfs_processes,
+    psutil_processes,
+    read_process,
+)
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or not os.path.isdir("/proc/self"),
@@ -89,8 +105,12 @@ def _is_zombie(pid: int) -> bool:
 
 def test_every_process_reads_as_psutil_reads_it(started, tmp_path):
     start(started, tmp_path, "an-agent-with-a-very-long-name")  # > 15 characters
-    start(started, tmp_path, "spaced", "60", "two words", "")
+    # A shell waiting on a builtin: arguments with a space and an empty one, and no child.
+    waiting = ["/bin/sh", "-c", "read line", "two words", ""]
+    started.append(subprocess.Popen(waiting, stdin=subprocess.PIPE))
     assert mismatches() == []
+    [shell] = [p for p in procfs_processes()[0] if p.pid == started[-1].pid]
+    assert shell.cmdline == tuple(waiting)
 
 
 def test_the_table_is_the_same_set_of_processes(started, tmp_path):
@@ -154,7 +174,11 @@ def test_an_unprivileged_user_sees_what_psutil_sees(started, tmp_path):
             os.setuid(UNPRIVILEGED)
             psutil.process_iter.cache_clear()  # it remembers root's readings of program paths
             _, denied = procfs_processes()
-            report = {"mismatches": mismatches(), "denied": denied}
+            connections_agree = collections.Counter(psutil_connections()) in (
+                collections.Counter(procfs_connections()),
+                collections.Counter(procfs_connections()),
+            )
+            report = {"mismatches": mismatches(), "denied": denied, "same": connections_agree}
         except BaseException as error:
             report = {"error": repr(error)}
         os.write(writing, json.dumps(report).encode())
@@ -166,3 +190,103 @@ def test_an_unprivileged_user_sees_what_psutil_sees(started, tmp_path):
     assert "error" not in report, report
     assert report["mismatches"] == []
     assert report["denied"] > 0  # root's processes' paths are not readable to nobody
+    assert report["same"]  # and their sockets' owners neither, to both readers
+
+
+def test_one_process_read_on_its_own(started, tmp_path):
+    process = start(started, tmp_path, "late-starter", "60", "61")
+    found = read_process(process.pid)
+    assert found is not None
+    assert (found.name, found.exe, found.cmdline) == (
+        "late-starter",
+        str(tmp_path / "late-starter"),
+        (str(tmp_path / "late-starter"), "60", "61"),
+    )
+    process.kill()
+    process.wait(timeout=10)  # reaped: the pid is free
+    assert read_process(process.pid) is None
+
+
+# --- connections -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sockets() -> Iterator[list[socket.socket]]:
+    opened: list[socket.socket] = []
+    yield opened
+    for item in opened:
+        item.close()
+
+
+def listen(opened: list, family: int, address: str) -> socket.socket:
+    server = socket.socket(family, socket.SOCK_STREAM)
+    server.bind((address, 0))
+    server.listen()
+    opened.append(server)
+    return server
+
+
+def connect(opened: list, server: socket.socket) -> socket.socket:
+    client = socket.socket(server.family, socket.SOCK_STREAM)
+    client.connect(server.getsockname()[:2])
+    opened.append(client)
+    opened.append(server.accept()[0])
+    return client
+
+
+def test_every_connection_reads_as_psutil_reads_it(sockets):
+    server = listen(sockets, socket.AF_INET, "127.0.0.31")
+    client = connect(sockets, server)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.32", 0))
+    sockets.append(udp)
+    if socket.has_ipv6 and os.path.exists("/proc/net/tcp6"):
+        connect(sockets, listen(sockets, socket.AF_INET6, "::1"))
+
+    first = collections.Counter(procfs_connections())
+    reference = collections.Counter(psutil_connections())
+    second = collections.Counter(procfs_connections())
+
+    assert reference in (first, second), (reference - first, first - reference)
+    ours = list(first)
+    port = server.getsockname()[1]
+    [listener] = [c for c in ours if c.local_port == port and c.status == "LISTEN"]
+    assert listener == ("tcp", "127.0.0.31", port, None, None, "LISTEN", os.getpid())
+    outgoing = [c for c in ours if c.local_port == client.getsockname()[1]]
+    assert [(c.remote_ip, c.remote_port, c.status) for c in outgoing] == [
+        ("127.0.0.31", port, "ESTABLISHED")
+    ]
+    [bound] = [c for c in ours if c.local_port == udp.getsockname()[1] and c.protocol == "udp"]
+    assert (bound.local_ip, bound.status, bound.pid) == ("127.0.0.32", "NONE", os.getpid())
+
+
+def test_the_scan_lists_connections_without_psutil(sockets):
+    server = listen(sockets, socket.AF_INET, "127.0.0.33")
+    connections, problems = observe_connections()
+    assert any(c.local_port == server.getsockname()[1] for c in connections)
+    assert all(p.what != "network connections" for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "expected"),
+    [
+        ("0100007F:0016", socket.AF_INET, ("127.0.0.1", 22)),
+        ("00000000:0000", socket.AF_INET, None),  # nothing bound
+        ("0000000000000000FFFF00000100007F:9E49", socket.AF_INET6, ("::ffff:127.0.0.1", 40521)),
+        ("00000000000000000000000001000000:0050", socket.AF_INET6, ("::1", 80)),
+    ],
+)
+def test_addresses_are_decoded_as_psutil_decodes_them(text, family, expected):
+    if sys.byteorder != "little":
+        pytest.skip("the examples are written for a little-endian computer")
+    assert _address(text, family) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=60) | st.from_regex(r"[0-9A-F]{8}:[0-9A-F]{1,6}", fullmatch=True),
+    st.sampled_from([socket.AF_INET, socket.AF_INET6]),
+)
+def test_a_garbled_address_is_skipped_not_a_crash(text, family):
+    result = _address(text, family)
+    assert result is None or (isinstance(result[0], str) and 0 < result[1] < 65536)

@@ -8,7 +8,9 @@ countless ordinary programs use (web, mail, DNS) are never reported on their own
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import NamedTuple
@@ -92,11 +94,13 @@ class AddressBook:
 
 
 def observe_connections() -> tuple[list[ObservedConnection], list[NotExamined]]:
-    import psutil
-
+    """Every internet connection and listener, with its owning process where it can be read."""
     try:
-        raw = psutil.net_connections(kind="inet")
-    except psutil.AccessDenied:
+        if sys.platform.startswith("linux") and os.path.isdir(f"{PROC}/net"):
+            observed = procfs_connections()
+        else:
+            observed = psutil_connections()
+    except PermissionError:
         return [], [
             NotExamined(
                 "network connections",
@@ -105,25 +109,7 @@ def observe_connections() -> tuple[list[ObservedConnection], list[NotExamined]]:
         ]
     except OSError as error:
         return [], [NotExamined("network connections", f"could not be read ({error})")]
-    observed = []
-    ownerless = 0
-    for connection in raw:
-        if not connection.laddr:
-            continue
-        remote = connection.raddr or None
-        if connection.pid is None and connection.status in ("ESTABLISHED", "LISTEN"):
-            ownerless += 1
-        observed.append(
-            ObservedConnection(
-                protocol="tcp" if connection.type == socket.SOCK_STREAM else "udp",
-                local_ip=connection.laddr.ip,
-                local_port=connection.laddr.port,
-                remote_ip=remote.ip if remote else None,
-                remote_port=remote.port if remote else None,
-                status=connection.status,
-                pid=connection.pid,
-            )
-        )
+    ownerless = sum(1 for c in observed if c.pid is None and c.status in ("ESTABLISHED", "LISTEN"))
     problems = []
     if ownerless:
         problems.append(
@@ -134,6 +120,127 @@ def observe_connections() -> tuple[list[ObservedConnection], list[NotExamined]]:
             )
         )
     return observed, problems
+
+
+def psutil_connections() -> list[ObservedConnection]:
+    """The connections psutil lists (PermissionError where only an administrator may)."""
+    import psutil
+
+    try:
+        raw = psutil.net_connections(kind="inet")
+    except psutil.AccessDenied:
+        raise PermissionError("network connections") from None
+    return [
+        ObservedConnection(
+            protocol="tcp" if connection.type == socket.SOCK_STREAM else "udp",
+            local_ip=connection.laddr.ip,
+            local_port=connection.laddr.port,
+            remote_ip=connection.raddr.ip if connection.raddr else None,
+            remote_port=connection.raddr.port if connection.raddr else None,
+            status=connection.status,
+            pid=connection.pid,
+        )
+        for connection in raw
+        if connection.laddr
+    ]
+
+
+# --- Linux: /proc/net ------------------------------------------------------------------------
+
+PROC = "/proc"
+_TABLES = (
+    ("tcp", socket.AF_INET, "tcp"),
+    ("tcp6", socket.AF_INET6, "tcp"),
+    ("udp", socket.AF_INET, "udp"),
+    ("udp6", socket.AF_INET6, "udp"),
+)
+_TCP_STATES = {
+    "01": "ESTABLISHED",
+    "02": "SYN_SENT",
+    "03": "SYN_RECV",
+    "04": "FIN_WAIT1",
+    "05": "FIN_WAIT2",
+    "06": "TIME_WAIT",
+    "07": "CLOSE",
+    "08": "CLOSE_WAIT",
+    "09": "LAST_ACK",
+    "0A": "LISTEN",
+    "0B": "CLOSING",
+}
+
+
+def procfs_connections() -> list[ObservedConnection]:
+    """What psutil.net_connections("inet") gives on Linux, read from /proc/net the same way
+    (the owner of a socket is the last process, in /proc order, holding it; its first such
+    descriptor), without importing psutil: that import alone costs more than the reading."""
+    owners = _socket_owners()
+    found: dict[tuple, ObservedConnection] = {}
+    for table, family, protocol in _TABLES:
+        try:
+            with open(f"{PROC}/net/{table}", "rb", buffering=0) as handle:
+                lines = handle.readall().decode("ascii", "replace").splitlines()[1:]
+        except FileNotFoundError:
+            if family == socket.AF_INET6:  # no IPv6 on this computer
+                continue
+            raise
+        for line in lines:
+            fields = line.split()
+            if len(fields) < 10:
+                continue
+            local = _address(fields[1], family)
+            if local is None:  # not bound: nothing to look at (psutil leaves these out too)
+                continue
+            remote = _address(fields[2], family)
+            status = _TCP_STATES.get(fields[3], fields[3]) if protocol == "tcp" else "NONE"
+            pid, fd = owners.get(fields[9], (None, -1))
+            connection = ObservedConnection(
+                protocol=protocol,
+                local_ip=local[0],
+                local_port=local[1],
+                remote_ip=remote[0] if remote else None,
+                remote_port=remote[1] if remote else None,
+                status=status,
+                pid=pid,
+            )
+            found.setdefault((connection, fd, family), connection)
+    return list(found.values())
+
+
+def _address(text: str, family: int) -> tuple[str, int] | None:
+    """`0100007F:0016` as ("127.0.0.1", 22); None for port 0. Each 32-bit word of the address
+    is written in the computer's byte order."""
+    address, _, port_text = text.partition(":")
+    try:
+        port = int(port_text, 16)
+        packed = bytes.fromhex(address)
+        if sys.byteorder == "little":
+            packed = b"".join(packed[i : i + 4][::-1] for i in range(0, len(packed), 4))
+        return (socket.inet_ntop(family, packed), port) if 0 < port < 65536 else None
+    except (ValueError, OSError):
+        return None
+
+
+def _socket_owners() -> dict[str, tuple[int, int]]:
+    """Socket inode -> (pid, descriptor), for every process whose descriptors can be read."""
+    owners: dict[str, tuple[int, int]] = {}
+    for entry in os.listdir(PROC):
+        if not entry.isdigit():
+            continue
+        folder = f"{PROC}/{entry}/fd"
+        try:
+            descriptors = os.listdir(folder)
+        except OSError:  # gone, or another user's
+            continue
+        held: dict[str, tuple[int, int]] = {}
+        for descriptor in descriptors:
+            try:
+                target = os.readlink(f"{folder}/{descriptor}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                held.setdefault(target[8:-1], (int(entry), int(descriptor)))
+        owners.update(held)
+    return owners
 
 
 ProcessLookup = Callable[[int], ProcessInfo | None]

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import socket
 import sys
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -16,14 +17,13 @@ from devicecheck.core.scan.findings import (
     LIMITS,
     Finding,
     NotExamined,
-    ProcessInfo,
     ScanResult,
 )
 from devicecheck.core.scan.matching import Matcher
 from devicecheck.core.scan.processes import (
     check_processes,
     observe_processes,
-    process_from_info,
+    read_process,
     sha256_of_file,
 )
 
@@ -53,18 +53,21 @@ def run_scan(
     matcher = Matcher(indicators)
     not_examined: list[NotExamined] = []
 
+    # Reading /proc/net/tcp keeps the kernel busy for milliseconds without holding Python's
+    # lock: let it run while this thread reads the processes.
+    connections_read = _Background(observe_connections)
     processes, problems = observe_processes()
     not_examined += problems
     _started(observer, "processes", len(processes))
     findings = check_processes(matcher, processes, progress=_progress(observer, "processes"))
     _advanced(observer, "processes", len(processes))
 
-    connections, problems = observe_connections()
+    connections, problems = connections_read.result()
     not_examined += problems
     _started(observer, "connections", len(connections))
     by_pid = {process.pid: process for process in processes}
     findings += check_connections(
-        matcher, connections, lambda pid: by_pid.get(pid) or _live_process(pid), sha256_of_file
+        matcher, connections, lambda pid: by_pid.get(pid) or read_process(pid), sha256_of_file
     )
     _advanced(observer, "connections", len(connections))
 
@@ -134,17 +137,27 @@ def _finding_order(finding: Finding) -> tuple:
     )
 
 
-def _live_process(pid: int) -> ProcessInfo | None:
-    """A process that started after the process list was taken (it owns a connection)."""
-    import psutil
+class _Background:
+    """`work()` on a thread; `result()` waits for it and raises what it raised."""
 
-    try:
-        info = psutil.Process(pid).as_dict(
-            ["pid", "name", "exe", "cmdline", "username", "create_time", "ppid"]
-        )
-    except psutil.Error:
-        return None
-    return process_from_info(info)
+    def __init__(self, work: Callable[[], Any]) -> None:
+        self._work = work
+        self._outcome: tuple[bool, Any] = (False, None)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._outcome = (True, self._work())
+        except BaseException as error:  # handed to the caller of result()
+            self._outcome = (False, error)
+
+    def result(self) -> Any:
+        self._thread.join()
+        succeeded, value = self._outcome
+        if not succeeded:
+            raise value
+        return value
 
 
 def _started(observer: ScanObserver | None, stage: str, total: int) -> None:

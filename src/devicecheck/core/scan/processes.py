@@ -79,13 +79,30 @@ def process_from_info(info: dict[str, Any]) -> ProcessInfo:
     )
 
 
+def _use_procfs() -> bool:
+    return sys.platform.startswith("linux") and os.path.isdir(f"{PROC}/self")
+
+
 def observe_processes() -> tuple[list[ProcessInfo], list[NotExamined]]:
     """Every running process, in one pass, and what could not be read about them."""
-    if sys.platform.startswith("linux") and os.path.isdir(f"{PROC}/self"):
-        processes, denied = procfs_processes()
-    else:
-        processes, denied = psutil_processes()
+    processes, denied = procfs_processes() if _use_procfs() else psutil_processes()
     return processes, _denied_problems(denied)
+
+
+def read_process(pid: int) -> ProcessInfo | None:
+    """One process (one that started after the list was taken); None if it has gone."""
+    if _use_procfs():
+        try:
+            return _procfs_process(pid, _boot_time(), os.sysconf("SC_CLK_TCK"), {})[0]
+        except _Gone:
+            return None
+    import psutil
+
+    try:
+        info = psutil.Process(pid).as_dict(list(PROCESS_ATTRS), ad_value=_DENIED)
+    except psutil.Error:
+        return None
+    return process_from_info(info)
 
 
 def psutil_processes() -> tuple[list[ProcessInfo], int]:
