@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from devicecheck.core.scan.connections import (
     _address,
+    ip_text,
     observe_connections,
     procfs_connections,
     psutil_connections,
@@ -270,10 +271,11 @@ def test_the_scan_lists_connections_without_psutil(sockets):
 @pytest.mark.parametrize(
     ("text", "family", "expected"),
     [
-        ("0100007F:0016", socket.AF_INET, ("127.0.0.1", 22)),
-        ("00000000:0000", socket.AF_INET, None),  # nothing bound
-        ("0000000000000000FFFF00000100007F:9E49", socket.AF_INET6, ("::ffff:127.0.0.1", 40521)),
-        ("00000000000000000000000001000000:0050", socket.AF_INET6, ("::1", 80)),
+        ("0100007F:0016", 4, ("127.0.0.1", 22)),
+        ("00000000:0000", 4, None),  # nothing bound
+        ("0000000000000000FFFF00000100007F:9E49", 6, ("::ffff:127.0.0.1", 40521)),
+        ("00000000000000000000000001000000:0050", 6, ("::1", 80)),
+        ("0100007F:0016", 6, None),  # an IPv4 address in an IPv6 table
     ],
 )
 def test_addresses_are_decoded_as_psutil_decodes_them(text, family, expected):
@@ -285,8 +287,28 @@ def test_addresses_are_decoded_as_psutil_decodes_them(text, family, expected):
 @settings(max_examples=300, deadline=None)
 @given(
     st.text(max_size=60) | st.from_regex(r"[0-9A-F]{8}:[0-9A-F]{1,6}", fullmatch=True),
-    st.sampled_from([socket.AF_INET, socket.AF_INET6]),
+    st.sampled_from([4, 6]),
 )
 def test_a_garbled_address_is_skipped_not_a_crash(text, family):
     result = _address(text, family)
     assert result is None or (isinstance(result[0], str) and 0 < result[1] < 65536)
+
+
+def _words(count: int) -> st.SearchStrategy[bytes]:
+    # Mostly zeros and ffff, so that runs of zeros and embedded IPv4 addresses come up often.
+    word = st.sampled_from([b"\x00\x00", b"\xff\xff", b"\x00\x01"]) | st.binary(
+        min_size=2, max_size=2
+    )
+    return st.lists(word, min_size=count, max_size=count).map(b"".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_words(8) | st.binary(min_size=16, max_size=16))
+def test_ipv6_addresses_are_written_as_inet_ntop_writes_them(packed):
+    assert ip_text(packed) == socket.inet_ntop(socket.AF_INET6, packed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(min_size=4, max_size=4))
+def test_ipv4_addresses_are_written_as_inet_ntop_writes_them(packed):
+    assert ip_text(packed) == socket.inet_ntop(socket.AF_INET, packed)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -205,6 +204,8 @@ def _finding_lines(number: int, finding: Finding) -> list[str]:
 
 
 def _wrapped(text: str, indent: str) -> list[str]:
+    import textwrap  # only for the human-readable result, not --json
+
     return textwrap.wrap(
         text, width=_WIDTH, initial_indent=indent, subsequent_indent=indent + "  "
     ) or [indent]

@@ -6,7 +6,6 @@ and, where it can, the place inside it (`ioc.yaml: app 12 (TheTruthSpy): c2.ips:
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import ipaddress
 import json
@@ -97,6 +96,8 @@ def expect_list(value: Any, where: str) -> list:
 def expect_text(value: Any, where: str, *, required: bool = True) -> str:
     if value is None and not required:
         return ""
+    import datetime  # only while parsing, where YAML has imported it already
+
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import socket
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -124,6 +123,8 @@ def observe_connections() -> tuple[list[ObservedConnection], list[NotExamined]]:
 
 def psutil_connections() -> list[ObservedConnection]:
     """The connections psutil lists (PermissionError where only an administrator may)."""
+    import socket
+
     import psutil
 
     try:
@@ -148,12 +149,7 @@ def psutil_connections() -> list[ObservedConnection]:
 # --- Linux: /proc/net ------------------------------------------------------------------------
 
 PROC = "/proc"
-_TABLES = (
-    ("tcp", socket.AF_INET, "tcp"),
-    ("tcp6", socket.AF_INET6, "tcp"),
-    ("udp", socket.AF_INET, "udp"),
-    ("udp6", socket.AF_INET6, "udp"),
-)
+_TABLES = (("tcp", 4, "tcp"), ("tcp6", 6, "tcp"), ("udp", 4, "udp"), ("udp6", 6, "udp"))
 _TCP_STATES = {
     "01": "ESTABLISHED",
     "02": "SYN_SENT",
@@ -180,7 +176,7 @@ def procfs_connections() -> list[ObservedConnection]:
             with open(f"{PROC}/net/{table}", "rb", buffering=0) as handle:
                 lines = handle.readall().decode("ascii", "replace").splitlines()[1:]
         except FileNotFoundError:
-            if family == socket.AF_INET6:  # no IPv6 on this computer
+            if family == 6:  # no IPv6 on this computer
                 continue
             raise
         for line in lines:
@@ -206,18 +202,34 @@ def procfs_connections() -> list[ObservedConnection]:
     return list(found.values())
 
 
-def _address(text: str, family: int) -> tuple[str, int] | None:
+def _address(text: str, version: int) -> tuple[str, int] | None:
     """`0100007F:0016` as ("127.0.0.1", 22); None for port 0. Each 32-bit word of the address
     is written in the computer's byte order."""
     address, _, port_text = text.partition(":")
     try:
         port = int(port_text, 16)
         packed = bytes.fromhex(address)
-        if sys.byteorder == "little":
-            packed = b"".join(packed[i : i + 4][::-1] for i in range(0, len(packed), 4))
-        return (socket.inet_ntop(family, packed), port) if 0 < port < 65536 else None
-    except (ValueError, OSError):
+    except ValueError:
         return None
+    if not 0 < port < 65536 or len(packed) != (4 if version == 4 else 16):
+        return None
+    if sys.byteorder == "little":
+        packed = b"".join(packed[i : i + 4][::-1] for i in range(0, len(packed), 4))
+    return (ip_text(packed), port)
+
+
+def ip_text(packed: bytes) -> str:
+    """An address as socket.inet_ntop writes it (and so psutil), without importing socket:
+    IPv4-mapped and IPv4-compatible IPv6 addresses end in dotted IPv4, as glibc writes them."""
+    if len(packed) == 4:
+        return ".".join(map(str, packed))
+    words = [int.from_bytes(packed[i : i + 2], "big") for i in range(0, 16, 2)]
+    dotted = ".".join(map(str, packed[12:]))
+    if words[:5] == [0] * 5 and words[5] == 0xFFFF:
+        return f"::ffff:{dotted}"
+    if words[:6] == [0] * 6 and words[6]:
+        return f"::{dotted}"
+    return ipaddress.IPv6Address(packed).compressed
 
 
 def _socket_owners() -> dict[str, tuple[int, int]]:

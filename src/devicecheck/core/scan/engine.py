@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -80,7 +79,7 @@ def run_scan(
     return ScanResult(
         started_at=started_at,
         finished_at=utc_now(),
-        host=socket.gethostname(),
+        host=_host_name(),
         platform=_describe_system(platform),
         findings=tuple(sorted(findings, key=_finding_order)),
         examined={
@@ -98,7 +97,17 @@ def run_scan(
 def utc_now() -> str:
     """As `sessions.utc_now` (UTC, ISO 8601, to the second), without importing the session
     module, which a scan that saves nothing does not otherwise need."""
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+
+
+def _host_name() -> str:
+    """What socket.gethostname() says; os.uname has it without importing socket (POSIX)."""
+    uname = getattr(os, "uname", None)
+    if uname is None:
+        import socket
+
+        return socket.gethostname()
+    return uname().nodename
 
 
 def _describe_system(platform: str) -> str:

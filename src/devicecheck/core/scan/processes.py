@@ -9,10 +9,10 @@ on what could be read, and counted under not_examined.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
@@ -37,8 +37,8 @@ _hash_cache: dict[tuple[str, int, int], str] = {}
 def iso_utc(timestamp: float | None) -> str | None:
     if timestamp is None:
         return None
-    moment = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
-    return moment.replace(microsecond=0).isoformat()
+    # As datetime's isoformat (UTC, to the second) without importing datetime for it.
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(timestamp))
 
 
 def sha256_of_file(path: str | None) -> str | None:
