@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import NamedTuple
 
 CATEGORIES: tuple[str, ...] = (
     "stalkerware",
@@ -123,56 +121,85 @@ class PatternRule:
         return self._regex
 
 
-def _group(pairs: Iterable[tuple[str | int, int]]) -> dict:
-    grouped: defaultdict[str | int, list[int]] = defaultdict(list)
-    for key, app in pairs:
-        if app not in grouped[key]:
-            grouped[key].append(app)
-    return {key: tuple(apps) for key, apps in grouped.items()}
+def _lookup(apps: tuple[AppIndicator, ...], attribute: str, key=None) -> dict:
+    """Normalised value -> the numbers of the apps that list it, in order, each once."""
+    grouped: dict = {}
+    for number, app in enumerate(apps):
+        values = getattr(app, attribute)
+        if not values:
+            continue
+        for normalised in map(key, values) if key else values:
+            if normalised or normalised == 0:
+                found = grouped.get(normalised)
+                if found is None:
+                    grouped[normalised] = [number]
+                elif found[-1] != number:  # numbers only grow: a repeat is the last one
+                    found.append(number)
+    return {value: tuple(numbers) for value, numbers in grouped.items()}
 
 
-class IndicatorIndex(NamedTuple):
-    """Lookups over an IndicatorSet; values are indices into `IndicatorSet.apps`."""
+def _rules(apps: tuple[AppIndicator, ...], attribute: str, compiler) -> tuple[PatternRule, ...]:
+    return tuple(
+        PatternRule(pattern, compiler, number)
+        for number, app in enumerate(apps)
+        for pattern in getattr(app, attribute)
+        if pattern.strip()
+    )
 
-    process_names: dict[str, tuple[int, ...]]  # normalise_process_name(...) ->
-    autostart_names: dict[str, tuple[int, ...]]  # lower-case ->
-    ips: dict[str, tuple[int, ...]]
-    domains: dict[str, tuple[int, ...]]  # lower-case ->
-    ports: dict[int, tuple[int, ...]]
-    file_hashes: dict[str, tuple[int, ...]]  # lower-case hex ->
-    exe_paths: tuple[PatternRule, ...]
-    cmdlines: tuple[PatternRule, ...]
+
+def _normalise_domain(domain: str) -> str:
+    return domain.strip().lower().rstrip(".")
+
+
+def compile_cmdline_pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(fnmatch.translate(pattern.lower()), re.DOTALL)
+
+
+class IndicatorIndex:
+    """Lookups over an IndicatorSet; values are indices into `IndicatorSet.apps`.
+
+    Each lookup is built when first used: a scan of this computer never needs the 2,300
+    domains (or the file hashes), and building them would cost it more than its lookups.
+    """
+
+    def __init__(self, apps: tuple[AppIndicator, ...]) -> None:
+        self._apps = apps
 
     @classmethod
     def build(cls, apps: tuple[AppIndicator, ...]) -> IndicatorIndex:
-        def pairs(attribute: str, key=lambda value: value) -> Iterable[tuple[str | int, int]]:
-            for number, app in enumerate(apps):
-                for value in getattr(app, attribute):
-                    normalised = key(value)
-                    if normalised or normalised == 0:
-                        yield normalised, number
+        return cls(apps)
 
-        def rules(attribute: str, compile_pattern) -> tuple[PatternRule, ...]:
-            found = []
-            for number, app in enumerate(apps):
-                for pattern in getattr(app, attribute):
-                    if pattern.strip():
-                        found.append(PatternRule(pattern, compile_pattern, number))
-            return tuple(found)
+    @cached_property
+    def process_names(self) -> dict[str, tuple[int, ...]]:  # normalise_process_name(...) ->
+        return _lookup(self._apps, "process_names", normalise_process_name)
 
-        return cls(
-            process_names=_group(pairs("process_names", normalise_process_name)),
-            autostart_names=_group(pairs("autostart_names", str.lower)),
-            ips=_group(pairs("ips", str.strip)),
-            domains=_group(pairs("domains", lambda d: d.strip().lower().rstrip("."))),
-            ports=_group(pairs("ports")),
-            file_hashes=_group(pairs("file_hashes", str.lower)),
-            exe_paths=rules("exe_paths", compile_path_pattern),
-            cmdlines=rules(
-                "cmdline_patterns",
-                lambda p: re.compile(fnmatch.translate(p.lower()), re.DOTALL),
-            ),
-        )
+    @cached_property
+    def autostart_names(self) -> dict[str, tuple[int, ...]]:  # lower-case ->
+        return _lookup(self._apps, "autostart_names", str.lower)
+
+    @cached_property
+    def ips(self) -> dict[str, tuple[int, ...]]:
+        return _lookup(self._apps, "ips", str.strip)
+
+    @cached_property
+    def domains(self) -> dict[str, tuple[int, ...]]:  # lower-case, no final dot ->
+        return _lookup(self._apps, "domains", _normalise_domain)
+
+    @cached_property
+    def ports(self) -> dict[int, tuple[int, ...]]:
+        return _lookup(self._apps, "ports")
+
+    @cached_property
+    def file_hashes(self) -> dict[str, tuple[int, ...]]:  # lower-case hex ->
+        return _lookup(self._apps, "file_hashes", str.lower)
+
+    @cached_property
+    def exe_paths(self) -> tuple[PatternRule, ...]:
+        return _rules(self._apps, "exe_paths", compile_path_pattern)
+
+    @cached_property
+    def cmdlines(self) -> tuple[PatternRule, ...]:
+        return _rules(self._apps, "cmdline_patterns", compile_cmdline_pattern)
 
 
 @dataclass(frozen=True)
