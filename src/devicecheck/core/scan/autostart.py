@@ -80,6 +80,12 @@ def parse_desktop_entry(text: str, location: str) -> list[AutostartEntry]:
 
 def _unit_lines(text: str) -> Iterable[str]:
     """Logical lines of a unit file: a trailing backslash continues the line."""
+    if "\\" not in text:  # no continuation anywhere (most units): the lines as they are
+        return text.splitlines()
+    return _joined_lines(text)
+
+
+def _joined_lines(text: str) -> Iterable[str]:
     pending = ""
     for raw in text.splitlines():
         line = raw.lstrip() if pending else raw
@@ -104,6 +110,8 @@ def parse_systemd_unit(text: str, location: str) -> list[AutostartEntry]:
             continue
         if stripped.startswith("[") and stripped.endswith("]"):
             section = stripped[1:-1]
+            continue
+        if not stripped.startswith(("Description", "ExecStart")):  # the only keys read
             continue
         key, _, value = stripped.partition("=")
         key, value = key.strip(), value.strip()

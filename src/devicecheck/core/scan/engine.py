@@ -1,4 +1,9 @@
-"""The whole scan: processes, then connections, then start-up entries; and saving it as evidence."""
+"""The whole scan: processes, then connections, then start-up entries; and saving it as evidence.
+
+The connections are read on a second thread while this one reads the processes and start-up
+entries (the kernel takes ~10 ms to produce /proc/net/tcp, without holding Python's lock);
+everything is checked and reported in the order above.
+"""
 
 from __future__ import annotations
 
@@ -49,17 +54,16 @@ def run_scan(
     """Scan this computer against `indicators`. Reads only; changes nothing; sends nothing."""
     started_at = utc_now()
     platform = platform or sys.platform
+    connections_read = _Background(observe_connections)
     matcher = Matcher(indicators)
     not_examined: list[NotExamined] = []
 
-    # Reading /proc/net/tcp keeps the kernel busy for milliseconds without holding Python's
-    # lock: let it run while this thread reads the processes.
-    connections_read = _Background(observe_connections)
     processes, problems = observe_processes()
     not_examined += problems
     _started(observer, "processes", len(processes))
     findings = check_processes(matcher, processes, progress=_progress(observer, "processes"))
     _advanced(observer, "processes", len(processes))
+    collected = collect_autostart(platform, autostart_roots)
 
     connections, problems = connections_read.result()
     not_examined += problems
@@ -70,7 +74,6 @@ def run_scan(
     )
     _advanced(observer, "connections", len(connections))
 
-    collected = collect_autostart(platform, autostart_roots)
     not_examined += collected.not_examined()
     _started(observer, "autostart", len(collected.entries))
     findings += check_autostart(matcher, collected.entries)
@@ -138,11 +141,14 @@ _CONFIDENCE_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
 def _finding_order(finding: Finding) -> tuple:
+    # The last key breaks ties the order of /proc/net (or of psutil's set) would otherwise
+    # decide: a finding that names its program before one that cannot (a closed connection).
     return (
         _SEVERITY_ORDER.get(finding.severity, 2),
         _CONFIDENCE_ORDER.get(finding.confidence, 3),
         finding.app.lower(),
         finding.kind,
+        finding.process is None,
     )
 
 
