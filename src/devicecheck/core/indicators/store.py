@@ -7,6 +7,9 @@
 - `indicators/cache/`: compiled copies (JSON) of parsed sets, keyed by the SHA-256 of the
   source bytes and the package version. Reading 319 YAML files takes far longer than one JSON
   file; a cache that fails to parse or validate is rebuilt from the sources, never trusted.
+  The bundled set's cache also records the files' stamp (path, size, modification time in
+  nanoseconds, inode): while that is unchanged the files are not read and hashed again, the
+  same trust Python gives its own bytecode cache (which checks only seconds and size).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -164,31 +168,68 @@ def content_key(files: Sequence[Path], *extra: str) -> str:
     return digest.hexdigest()
 
 
+def file_stamp(files: Sequence[Path]) -> str:
+    """A digest of the package version, the cache format and each file's path, size,
+    modification time (ns) and inode: what changes whenever a file's bytes are changed."""
+    parts = [__version__, str(CACHE_FORMAT)]
+    for path in files:
+        status = os.stat(path)
+        parts.append(f"{path}:{status.st_size}:{status.st_mtime_ns}:{status.st_ino}")
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def cached_set(
-    data_dir: DataDir | None, unit: str, key: str, build: Callable[[], IndicatorSet]
+    data_dir: DataDir | None,
+    unit: str,
+    key: str,
+    build: Callable[[], IndicatorSet],
+    stamp: str = "",
 ) -> IndicatorSet:
-    """The compiled set for `unit` at `key` from the cache, or built and then cached."""
+    """The compiled set for `unit` at `key` from the cache, or built and then cached; with a
+    `stamp`, a cache found by its key but stamped otherwise is stamped anew."""
     if data_dir is None:
         return build()
     folder = cache_dir(data_dir)
     path = folder / f"{slug(unit)}-{key[:32]}.json"
     with contextlib.suppress(OSError, InvalidDataError):
         if path.exists():
-            return decode_cache(read_bytes_no_symlink(path), key)
+            document = _cache_document(read_bytes_no_symlink(path))
+            indicators = _decode_document(document, key)
+            if stamp and document.get("stamp") != stamp:
+                with contextlib.suppress(OSError):
+                    atomic_write(path, encode_cache(indicators, key, stamp))
+            return indicators
     indicators = build()
     with contextlib.suppress(OSError, InvalidDataError):
         data_dir.ensure(data_dir.indicators, folder)
-        atomic_write(path, encode_cache(indicators, key))
+        atomic_write(path, encode_cache(indicators, key, stamp))
         for stale in folder.glob(f"{slug(unit)}-*.json"):
             if stale != path:
                 stale.unlink()
     return indicators
 
 
-def encode_cache(indicators: IndicatorSet, key: str) -> bytes:
+def stamped_set(data_dir: DataDir, unit: str, stamp: str) -> IndicatorSet:
+    """The cached set for `unit` if its recorded stamp is `stamp`; InvalidDataError if not."""
+    found = list(cache_dir(data_dir).glob(f"{slug(unit)}-*.json"))
+    if len(found) != 1:
+        raise InvalidDataError("no single indicator cache to check")
+    document = _cache_document(read_bytes_no_symlink(found[0]))
+    key = document.get("key")
+    if (
+        document.get("stamp") != stamp
+        or not isinstance(key, str)
+        or found[0].name != f"{slug(unit)}-{key[:32]}.json"
+    ):
+        raise InvalidDataError("indicator cache is for other files")
+    return _decode_document(document, key)
+
+
+def encode_cache(indicators: IndicatorSet, key: str, stamp: str = "") -> bytes:
     document = {
         "cache_format": CACHE_FORMAT,
         "key": key,
+        "stamp": stamp,
         "sources": [dataclasses.asdict(s) for s in indicators.sources],
         "apps": [dataclasses.asdict(a) for a in indicators.apps],
     }
@@ -206,10 +247,20 @@ _PORTS = _APP_FIELD_NAMES.index("ports")
 
 def decode_cache(data: bytes, key: str) -> IndicatorSet:
     """A cached set, checked field by field; InvalidDataError if anything is off."""
+    return _decode_document(_cache_document(data), key)
+
+
+def _cache_document(data: bytes) -> dict:
     try:
         document = json.loads(data)
     except (ValueError, RecursionError):
         raise InvalidDataError("indicator cache is not valid JSON") from None
+    if not isinstance(document, dict):
+        raise InvalidDataError("indicator cache is damaged")
+    return document
+
+
+def _decode_document(document: dict, key: str) -> IndicatorSet:
     if (
         not isinstance(document, dict)
         or document.get("cache_format") != CACHE_FORMAT
@@ -333,7 +384,11 @@ def load_bundled(data_dir: DataDir | None = None, root: Path = BUNDLED_DIR) -> I
     files = bundled_files(root)
     if data_dir is None:
         return parse_bundled(root)
-    return cached_set(data_dir, "bundled", content_key(files), lambda: parse_bundled(root))
+    stamp = file_stamp(files)
+    with contextlib.suppress(OSError, InvalidDataError):
+        return stamped_set(data_dir, "bundled", stamp)
+    key = content_key(files)
+    return cached_set(data_dir, "bundled", key, lambda: parse_bundled(root), stamp)
 
 
 def load_indicators(
