@@ -44,9 +44,23 @@ def _longest_literal(pattern: str) -> str:
     return max(_WILDCARDS.split(pattern), key=len)
 
 
+_GRAM = 3  # characters: rules are filed under three characters of their literal part
+
+
+def _filing_key(literal: str) -> str | None:
+    """Three characters every text matching the literal contains, picked to tell rules apart:
+    the start of the literal's last path segment (`anydesk.exe`, not `c:/program files`)."""
+    for segment in reversed(literal.split("/")):
+        if len(segment) >= _GRAM:
+            return segment[:_GRAM]
+    return literal[:_GRAM] if len(literal) >= _GRAM else None
+
+
 class _Rules:
     """Pattern rules, tried only where their literal part occurs; each regex compiled on need.
 
+    Rules are filed under three characters of their literal part, so a text is compared only
+    with the rules whose three characters it contains (a few dozen of 500).
     A rule that also matches an ordinary program (`C:\\Program Files\\*`, `*`) matches nearly
     everything: it cannot be evidence, so it is dropped when first found to match.
     """
@@ -56,11 +70,25 @@ class _Rules:
         self.rules = [(_longest_literal(normalise(rule.pattern)), rule) for rule in rules]
         self.ordinary = ordinary
         self._broad: dict[PatternRule, bool] = {}
+        self._always: list[int] = []  # literal too short to file: tried on every text
+        self._filed: dict[str, list[int]] = {}
+        for number, (literal, _) in enumerate(self.rules):
+            key = _filing_key(literal)
+            if key is None:
+                self._always.append(number)
+            else:
+                self._filed.setdefault(key, []).append(number)
 
     def matching(self, text: str) -> list[PatternRule]:
+        candidates = set(self._always)
+        filed = self._filed
+        for start in range(len(text) - _GRAM + 1):
+            found = filed.get(text[start : start + _GRAM])
+            if found:
+                candidates.update(found)
         return [
             rule
-            for literal, rule in self.rules
+            for literal, rule in (self.rules[number] for number in sorted(candidates))
             if literal in text and rule.regex.match(text) and not self._is_broad(rule)
         ]
 
