@@ -12,11 +12,10 @@ import pytest
 from devicecheck.core.datadir import DataDir
 from devicecheck.core.indicators.store import (
     BUNDLED_DIR,
-    bundled_files,
     cache_dir,
-    file_stamp,
     load_bundled,
     parse_bundled,
+    tree_stamp,
 )
 
 
@@ -40,7 +39,7 @@ def cached(home: DataDir) -> dict:
 def test_the_cache_records_the_stamp_and_is_read_by_it(home, root):
     first = load_bundled(home, root)
     document = cached(home)
-    assert document["stamp"] == file_stamp(bundled_files(root))
+    assert document["stamp"] == tree_stamp(root)
     assert load_bundled(home, root) == first == parse_bundled(root)
     assert cached(home) == document  # read, not rewritten
 
@@ -53,7 +52,7 @@ def test_a_touched_file_is_hashed_again_and_the_cache_restamped(home, root):
     after = cached(home)
     assert after["name"] == before["name"]  # same content key: not rebuilt
     assert after["stamp"] != before["stamp"]
-    assert after["stamp"] == file_stamp(bundled_files(root))
+    assert after["stamp"] == tree_stamp(root)
 
 
 def test_an_edited_file_is_parsed_again(home, root):
@@ -62,7 +61,7 @@ def test_an_edited_file_is_parsed_again(home, root):
     curated.write_text(curated.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     reloaded = load_bundled(home, root)
     assert reloaded == parse_bundled(root)
-    assert cached(home)["stamp"] == file_stamp(bundled_files(root))
+    assert cached(home)["stamp"] == tree_stamp(root)
 
 
 def test_a_forged_stamp_on_a_damaged_cache_is_not_trusted(home, root):

@@ -8,8 +8,9 @@
   source bytes and the package version. Reading 319 YAML files takes far longer than one JSON
   file; a cache that fails to parse or validate is rebuilt from the sources, never trusted.
   The bundled set's cache also records the files' stamp (path, size, modification time in
-  nanoseconds, inode): while that is unchanged the files are not read and hashed again, the
-  same trust Python gives its own bytecode cache (which checks only seconds and size).
+  nanoseconds, inode of every file under the bundled folder): while that is unchanged the
+  files are not read and hashed again, the trust Python gives its own bytecode cache (which
+  checks only seconds and size).
 """
 
 from __future__ import annotations
@@ -168,13 +169,22 @@ def content_key(files: Sequence[Path], *extra: str) -> str:
     return digest.hexdigest()
 
 
-def file_stamp(files: Sequence[Path]) -> str:
-    """A digest of the package version, the cache format and each file's path, size,
-    modification time (ns) and inode: what changes whenever a file's bytes are changed."""
+def tree_stamp(root: Path) -> str:
+    """A digest of the package version, the cache format and the path, size, modification
+    time (ns) and inode of every file under `root`: it changes whenever a file's bytes do.
+    Files that are not indicator sources are included too (a change there costs one rehash)."""
     parts = [__version__, str(CACHE_FORMAT)]
-    for path in files:
-        status = os.stat(path)
-        parts.append(f"{path}:{status.st_size}:{status.st_mtime_ns}:{status.st_ino}")
+    folders = [str(root)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                else:
+                    status = entry.stat()
+                    parts.append(
+                        f"{entry.path}:{status.st_size}:{status.st_mtime_ns}:{status.st_ino}"
+                    )
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -381,13 +391,16 @@ def load_stored(data_dir: DataDir, stored: StoredFile) -> IndicatorSet:
 
 
 def load_bundled(data_dir: DataDir | None = None, root: Path = BUNDLED_DIR) -> IndicatorSet:
-    files = bundled_files(root)
     if data_dir is None:
         return parse_bundled(root)
-    stamp = file_stamp(files)
-    with contextlib.suppress(OSError, InvalidDataError):
-        return stamped_set(data_dir, "bundled", stamp)
-    key = content_key(files)
+    try:
+        stamp = tree_stamp(root)
+    except OSError:
+        stamp = ""
+    if stamp:
+        with contextlib.suppress(OSError, InvalidDataError):
+            return stamped_set(data_dir, "bundled", stamp)
+    key = content_key(bundled_files(root))
     return cached_set(data_dir, "bundled", key, lambda: parse_bundled(root), stamp)
 
 

@@ -122,6 +122,8 @@ class Match:
 
 @dataclass(frozen=True)
 class ProcessInfo:
+    """A running process as the scan saw it (fields it could not read are None or empty)."""
+
     pid: int
     name: str
     exe: str | None
@@ -146,6 +148,8 @@ class ProcessInfo:
 
 @dataclass(frozen=True)
 class Finding:
+    """One thing to look at: what matched which known product, how sure, and what to do."""
+
     kind: str  # one of KINDS
     app: str
     category: str
@@ -200,6 +204,8 @@ class NotExamined:
 
 @dataclass(frozen=True)
 class ScanResult:
+    """A whole scan: its findings, what was examined and not, the indicators and the limits."""
+
     started_at: str
     finished_at: str
     host: str
