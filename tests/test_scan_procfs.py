@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from devicecheck.core.scan import processes as processes_module
 from devicecheck.core.scan.connections import (
     _address,
     ip_text,
@@ -312,3 +314,34 @@ def test_ipv6_addresses_are_written_as_inet_ntop_writes_them(packed):
 @given(st.binary(min_size=4, max_size=4))
 def test_ipv4_addresses_are_written_as_inet_ntop_writes_them(packed):
     assert ip_text(packed) == socket.inet_ntop(socket.AF_INET, packed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.binary(max_size=120)
+    | st.builds(
+        lambda name, rest: b"7 (" + name + b") " + rest,
+        st.binary(max_size=20),
+        st.binary(max_size=80),
+    ),
+    st.binary(max_size=60),
+    st.binary(max_size=60) | st.just(b"Name:\tx\nUid:\t0\t0\t0\t0\n"),
+)
+def test_garbled_proc_files_never_crash_the_reader(stat, cmdline, status):
+    # /proc is the kernel's, but the reader must survive anything: a fake /proc of one process.
+    with tempfile.TemporaryDirectory() as fake:
+        folder = Path(fake, "7")
+        folder.mkdir()
+        (folder / "stat").write_bytes(stat)
+        (folder / "cmdline").write_bytes(cmdline)
+        (folder / "status").write_bytes(status)
+        Path(fake, "stat").write_bytes(b"btime 1700000000\n")
+        original = processes_module.PROC
+        processes_module.PROC = fake
+        try:
+            found, _ = procfs_processes()
+        finally:
+            processes_module.PROC = original
+    [process] = found
+    assert process.pid == 7
+    assert isinstance(process.name, str) and isinstance(process.cmdline, tuple)

@@ -29,6 +29,7 @@ from devicecheck.core.scan.findings import (
 from devicecheck.core.scan.matching import Matcher, basename, by_app
 
 PROCESS_ATTRS = ("pid", "name", "exe", "cmdline", "username", "create_time", "ppid")
+PROC = "/proc"
 _CHUNK = 1024 * 1024
 _DENIED = object()
 _hash_cache: dict[tuple[str, int, int], str] = {}
@@ -137,8 +138,6 @@ def _denied_problems(denied: int) -> list[NotExamined]:
 
 # --- Linux: /proc ------------------------------------------------------------------------------
 
-PROC = "/proc"
-
 
 class _Gone(Exception):
     """The process ended while it was being read."""
@@ -174,8 +173,12 @@ def _procfs_process(
         raise _Gone
     # The name sits in parentheses and may itself contain spaces and parentheses.
     close = stat.rfind(b")")
-    name = os.fsdecode(stat[stat.find(b"(") + 1 : close])
     fields = stat[close + 2 :].split()
+    if stat is _DENIED_BYTES or close < 0 or len(fields) < 20 or not fields[19].isdigit():
+        # Not readable (a /proc mounted with hidepid) or not understood: examined, nothing known.
+        unknown = ProcessInfo(pid, "", None, (), None, None)
+        return unknown, True
+    name = os.fsdecode(stat[stat.find(b"(") + 1 : close])
     zombie = fields[0] == b"Z"
     cmdline = _read_proc(f"{folder}/cmdline")
     if cmdline is None:
@@ -194,7 +197,7 @@ def _procfs_process(
         cmdline=arguments,
         username=_username(folder, users),
         started_at=iso_utc(boot + int(fields[19]) / ticks) if boot is not None else None,
-        ppid=int(fields[1]),
+        ppid=int(fields[1]) if fields[1].isdigit() else None,
     )
     return process, exe_denied or cmdline_denied
 
@@ -255,11 +258,14 @@ def _username(folder: str, users: dict[int, str | None]) -> str | None:
     start = status.find(b"\nUid:")
     if start < 0:
         return None
-    uid = int(status[start + 5 :].split(None, 1)[0])
+    try:
+        uid = int(status[start + 5 :].split(None, 1)[0])
+    except (IndexError, ValueError):
+        return None
     if uid not in users:
         try:
             users[uid] = pwd.getpwuid(uid).pw_name
-        except KeyError:
+        except (KeyError, OverflowError):
             users[uid] = str(uid)
     return users[uid]
 
@@ -270,7 +276,10 @@ def _boot_time() -> float | None:
         return None
     for line in data.splitlines():
         if line.startswith(b"btime"):
-            return float(line.split()[1])
+            try:
+                return float(line.split()[1])
+            except (IndexError, ValueError):
+                return None
     return None
 
 
