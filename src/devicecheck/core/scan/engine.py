@@ -7,9 +7,9 @@ everything is checked and reported in the order above.
 
 from __future__ import annotations
 
+import _thread
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
@@ -153,23 +153,30 @@ def _finding_order(finding: Finding) -> tuple:
 
 
 class _Background:
-    """`work()` on a thread; `result()` waits for it and raises what it raised."""
+    """`work()` on a thread; `result()` waits for it and raises what it raised.
+
+    Built on `_thread` (a lock released when the work ends): the `threading` module would cost
+    more to import than this saves on a small computer.
+    """
 
     def __init__(self, work: Callable[[], Any]) -> None:
         self._work = work
         self._outcome: tuple[bool, Any] = (False, None)
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self._done = _thread.allocate_lock()
+        self._done.acquire()
+        _thread.start_new_thread(self._run, ())
 
     def _run(self) -> None:
         try:
             self._outcome = (True, self._work())
         except BaseException as error:  # handed to the caller of result()
             self._outcome = (False, error)
+        finally:
+            self._done.release()
 
     def result(self) -> Any:
-        self._thread.join()
-        succeeded, value = self._outcome
+        with self._done:
+            succeeded, value = self._outcome
         if not succeeded:
             raise value
         return value
