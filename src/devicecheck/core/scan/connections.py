@@ -8,8 +8,6 @@ countless ordinary programs use (web, mail, DNS) are never reported on their own
 from __future__ import annotations
 
 import ipaddress
-import os
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import NamedTuple
@@ -95,10 +93,7 @@ class AddressBook:
 def observe_connections() -> tuple[list[ObservedConnection], list[NotExamined]]:
     """Every internet connection and listener, with its owning process where it can be read."""
     try:
-        if sys.platform.startswith("linux") and os.path.isdir(f"{PROC}/net"):
-            observed = procfs_connections()
-        else:
-            observed = psutil_connections()
+        observed = psutil_connections()
     except PermissionError:
         return [], [
             NotExamined(
@@ -144,115 +139,6 @@ def psutil_connections() -> list[ObservedConnection]:
         for connection in raw
         if connection.laddr
     ]
-
-
-# --- Linux: /proc/net ------------------------------------------------------------------------
-
-PROC = "/proc"
-_TABLES = (("tcp", 4, "tcp"), ("tcp6", 6, "tcp"), ("udp", 4, "udp"), ("udp6", 6, "udp"))
-_TCP_STATES = {
-    "01": "ESTABLISHED",
-    "02": "SYN_SENT",
-    "03": "SYN_RECV",
-    "04": "FIN_WAIT1",
-    "05": "FIN_WAIT2",
-    "06": "TIME_WAIT",
-    "07": "CLOSE",
-    "08": "CLOSE_WAIT",
-    "09": "LAST_ACK",
-    "0A": "LISTEN",
-    "0B": "CLOSING",
-}
-
-
-def procfs_connections() -> list[ObservedConnection]:
-    """What psutil.net_connections("inet") gives on Linux, read from /proc/net the same way
-    (the owner of a socket is the last process, in /proc order, holding it; its first such
-    descriptor), without importing psutil: that import alone costs more than the reading."""
-    owners = _socket_owners()
-    found: dict[tuple, ObservedConnection] = {}
-    for table, family, protocol in _TABLES:
-        try:
-            with open(f"{PROC}/net/{table}", "rb", buffering=0) as handle:
-                lines = handle.readall().decode("ascii", "replace").splitlines()[1:]
-        except FileNotFoundError:
-            if family == 6:  # no IPv6 on this computer
-                continue
-            raise
-        for line in lines:
-            fields = line.split()
-            if len(fields) < 10:
-                continue
-            local = _address(fields[1], family)
-            if local is None:  # not bound: nothing to look at (psutil leaves these out too)
-                continue
-            remote = _address(fields[2], family)
-            status = _TCP_STATES.get(fields[3], fields[3]) if protocol == "tcp" else "NONE"
-            pid, fd = owners.get(fields[9], (None, -1))
-            connection = ObservedConnection(
-                protocol=protocol,
-                local_ip=local[0],
-                local_port=local[1],
-                remote_ip=remote[0] if remote else None,
-                remote_port=remote[1] if remote else None,
-                status=status,
-                pid=pid,
-            )
-            found.setdefault((connection, fd, family), connection)
-    return list(found.values())
-
-
-def _address(text: str, version: int) -> tuple[str, int] | None:
-    """`0100007F:0016` as ("127.0.0.1", 22); None for port 0. Each 32-bit word of the address
-    is written in the computer's byte order."""
-    address, _, port_text = text.partition(":")
-    try:
-        port = int(port_text, 16)
-        packed = bytes.fromhex(address)
-    except ValueError:
-        return None
-    if not 0 < port < 65536 or len(packed) != (4 if version == 4 else 16):
-        return None
-    if sys.byteorder == "little":
-        packed = b"".join(packed[i : i + 4][::-1] for i in range(0, len(packed), 4))
-    return (ip_text(packed), port)
-
-
-def ip_text(packed: bytes) -> str:
-    """An address as socket.inet_ntop writes it (and so psutil), without importing socket:
-    IPv4-mapped and IPv4-compatible IPv6 addresses end in dotted IPv4, as glibc writes them."""
-    if len(packed) == 4:
-        return ".".join(map(str, packed))
-    words = [int.from_bytes(packed[i : i + 2], "big") for i in range(0, 16, 2)]
-    dotted = ".".join(map(str, packed[12:]))
-    if words[:5] == [0] * 5 and words[5] == 0xFFFF:
-        return f"::ffff:{dotted}"
-    if words[:6] == [0] * 6 and words[6]:
-        return f"::{dotted}"
-    return ipaddress.IPv6Address(packed).compressed
-
-
-def _socket_owners() -> dict[str, tuple[int, int]]:
-    """Socket inode -> (pid, descriptor), for every process whose descriptors can be read."""
-    owners: dict[str, tuple[int, int]] = {}
-    for entry in os.listdir(PROC):
-        if not entry.isdigit():
-            continue
-        folder = f"{PROC}/{entry}/fd"
-        try:
-            descriptors = os.listdir(folder)
-        except OSError:  # gone, or another user's
-            continue
-        held: dict[str, tuple[int, int]] = {}
-        for descriptor in descriptors:
-            try:
-                target = os.readlink(f"{folder}/{descriptor}")
-            except OSError:
-                continue
-            if target.startswith("socket:["):
-                held.setdefault(target[8:-1], (int(entry), int(descriptor)))
-        owners.update(held)
-    return owners
 
 
 ProcessLookup = Callable[[int], ProcessInfo | None]
