@@ -23,6 +23,7 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="uses kill -9 and for
 # (128 KiB) so that some kills land in the middle of a write; a torn tail left by an earlier
 # kill is repaired, as the person would with `devicecheck log repair`.
 WRITER = """
+import os
 import sys
 from pathlib import Path
 from devicecheck.core.datadir import DataDir
@@ -44,7 +45,9 @@ while count < 0 or number < count:
         result = log.repair()
         print(f"repaired {result.size}", flush=True)
         continue
-    print(entry.seq, entry.id, flush=True)
+    # One os.write per line: print() may write the pieces separately (PYTHONUNBUFFERED), and a
+    # kill between them would leave half a line.
+    os.write(1, f"{entry.seq} {entry.id}\\n".encode())
 """
 
 
