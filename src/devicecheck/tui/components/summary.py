@@ -14,7 +14,7 @@ from textual.widgets import Button, Footer, Input, Markdown, Select, Static
 
 from devicecheck.core.checklists import SEVERITY_RANK, Checklist, Item
 from devicecheck.core.helplines import Region
-from devicecheck.core.sessions import Session
+from devicecheck.core.sessions import ActionStep, CaseworkerNote, Session
 from devicecheck.tui.components.base import BaseScreen
 from devicecheck.tui.messages import ReportWritten
 from devicecheck.tui.work import guarded
@@ -81,9 +81,46 @@ def summary_markdown(session: Session, checklists: Sequence[Checklist], region: 
     return "\n".join(parts)
 
 
+NOTE_HINT = (
+    "A note on the whole session, kept apart from the client's answers and attributed to you."
+)
+
+
+def _when(stamp: str) -> str:
+    return stamp[:16].replace("T", " ")
+
+
+def _action_line(step: ActionStep) -> list[str]:
+    lines = [f"- **{step.what}**: {step.who}, by {step.by_when}"]
+    if step.caution:
+        lines.append(f"  - **Caution:** {step.caution}")
+    return lines
+
+
+def casework_markdown(session: Session) -> str:
+    """The action plan and the caseworker's notes on the whole session (not the client's)."""
+    parts = ["## Action plan: agreed next steps", ""]
+    if not session.action_plan:
+        parts.append("No steps agreed yet. Add one with **a**.")
+    for step in session.action_plan:
+        parts += _action_line(step)
+    notes: list[CaseworkerNote] = [n for n in session.caseworker_notes if n.item_id is None]
+    parts += ["", "## Caseworker's notes on the session", ""]
+    if not notes:
+        parts.append("No notes yet. Add one with **o**.")
+    for note in notes:
+        parts.append(f"- {note.text} (caseworker {note.author}, {_when(note.written_at)} UTC)")
+    return "\n".join(parts) + "\n"
+
+
 class SummaryScreen(BaseScreen):
     CSS_PATH = "summary.tcss"
-    BINDINGS = (Binding("escape", "app.pop_screen", "Back"), Binding("e", "export", "Export"))
+    BINDINGS = (
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("e", "export", "Export"),
+        Binding("a", "add_action", "Add step"),
+        Binding("o", "add_note", "Note"),
+    )
 
     def __init__(self, session: Session, checklists: Sequence[Checklist]) -> None:
         super().__init__()
@@ -95,11 +132,55 @@ class SummaryScreen(BaseScreen):
         yield Static(f"Summary: {answered} questions answered", classes="title")
         with VerticalScroll(id="summary"):
             yield Markdown(summary_markdown(self.session, self.checklists, self.devicecheck.region))
+            if self.is_caseworker:
+                yield Markdown(casework_markdown(self.session), id="casework")
+        if self.is_caseworker:
+            with Horizontal(classes="buttons", id="casework-buttons"):
+                yield Button("Add a step to the plan (a)", id="add-action", compact=True)
+                yield Button("Caseworker's note (o)", id="add-note", compact=True)
         with Horizontal(id="export"):
             yield Select(FORMATS, value="html", allow_blank=False, id="format")
             yield Input(placeholder="File (empty: the reports folder)", id="output")
             yield Button("Export report", id="export-report", variant="primary")
         yield Footer()
+
+    @property
+    def is_caseworker(self) -> bool:
+        return self.session.mode == "caseworker" and self.session.caseworker is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("add_action", "add_note"):
+            return self.is_caseworker  # False also keeps them out of the footer
+        return True
+
+    @on(Button.Pressed, "#add-action")
+    def action_add_action(self) -> None:
+        from devicecheck.tui.components.action import ActionModal
+
+        self.app.push_screen(ActionModal(self.session), self._casework_saved)
+
+    @on(Button.Pressed, "#add-note")
+    def action_add_note(self) -> None:
+        from devicecheck.core.casework import add_note
+        from devicecheck.tui.components.note import NoteModal
+
+        data_dir = self.devicecheck.data_dir
+        modal = NoteModal(
+            "Caseworker's note on the session",
+            NOTE_HINT,
+            "what you observed or agreed",
+            lambda text: add_note(data_dir, self.session, text),
+        )
+        self.app.push_screen(modal, self._casework_saved)
+
+    def _casework_saved(self, saved: object) -> None:
+        if saved is None:
+            return
+        what = "Step added to the action plan." if isinstance(saved, ActionStep) else "Note saved."
+        self.notify(what, timeout=6)
+        casework = self.query_one("#casework", Markdown)
+        casework.update(casework_markdown(self.session))
+        casework.scroll_visible(animate=False)
 
     @on(Input.Submitted, "#output")
     @on(Button.Pressed, "#export-report")
