@@ -53,11 +53,14 @@ def test_quick_exit_in_a_real_terminal_leaves_nothing_on_screen(tmp_path: Path) 
         assert "Quick exit: Ctrl+X or F12" in screen()
 
         tmux("send-keys", "-t", session, "C-x")
-        assert wait_until(
-            lambda: tmux("display", "-p", "-t", session, "#{pane_dead}").strip() == "1"
-        )
-        status = tmux("display", "-p", "-t", session, "#{pane_dead_status}").strip()
-        assert status == "0"
+        # tmux may mark the pane dead a moment before it has collected the exit status.
+        def dead_with_status() -> str:
+            state = tmux("display", "-p", "-t", session, "#{pane_dead}:#{pane_dead_status}")
+            dead, _, status = state.strip().partition(":")
+            return status if dead == "1" else ""
+
+        assert wait_until(lambda: dead_with_status() != "")
+        assert dead_with_status() == "0"
         history = tmux("capture-pane", "-p", "-S", "-", "-t", session)
         for word in APP_WORDS:
             assert word not in history, history
