@@ -59,7 +59,7 @@ def test_quick_exit_in_a_real_terminal_leaves_nothing_on_screen(tmp_path: Path) 
             dead, _, status = state.strip().partition(":")
             return status if dead == "1" else ""
 
-        assert wait_until(lambda: dead_with_status() != "")
+        assert wait_until(lambda: dead_with_status() != ""), screen()
         assert dead_with_status() == "0"
         history = tmux("capture-pane", "-p", "-S", "-", "-t", session)
         for word in APP_WORDS:
