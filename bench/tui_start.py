@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import prepare_bytecode
+
 BARE_CODE = """
 import sys, time
 from textual.app import App
@@ -66,6 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=9)
     args = parser.parse_args()
+    prepare_bytecode()
     bare: list[float] = []
     welcome: list[float] = []
     heavy_seen: set[str] = set()

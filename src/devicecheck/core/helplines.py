@@ -132,7 +132,8 @@ def load_helplines() -> HelplineBook:
     """The shipped help lines (read once per process)."""
     text = resources.files("devicecheck").joinpath("data/helplines.yaml").read_text("utf-8")
     try:
-        data = yaml.safe_load(text)
+        # libyaml's loader where PyYAML has it: the welcome screen waits for this file.
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         raise InvalidDataError(f"helplines.yaml is not valid YAML: {error}") from None
     return parse_helplines(data)
