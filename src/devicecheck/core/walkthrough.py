@@ -77,3 +77,17 @@ def progress_at(stops: Sequence[Stop], answers: Mapping[str, Answer], index: int
         area_answered=sum(1 for stop in area if stop.item.id in answers),
         area_total=len(area),
     )
+
+
+def checklist_finding(item: Item, note: str) -> dict[str, str]:
+    """A checklist "yes" as the data of an evidence-log finding entry (origin "checklist")."""
+    return {
+        "origin": "checklist",
+        "item_id": item.id,
+        "checklist_id": item.checklist_id,
+        "title": item.title,
+        "question": item.question,
+        "severity": item.severity,
+        "answer": "yes",
+        "note": note,
+    }

@@ -12,7 +12,13 @@ from textual.widgets import Button, Footer, Input, Label, Markdown, ProgressBar,
 
 from devicecheck.core.checklists import PLATFORM_LABELS, Checklist, Item
 from devicecheck.core.sessions import ANSWER_LABELS, Session
-from devicecheck.core.walkthrough import Stop, first_unanswered, progress_at, walk_order
+from devicecheck.core.walkthrough import (
+    Stop,
+    checklist_finding,
+    first_unanswered,
+    progress_at,
+    walk_order,
+)
 from devicecheck.errors import DeviceCheckError
 from devicecheck.tui.components.base import BaseScreen
 from devicecheck.tui.messages import EvidenceSaved
@@ -43,20 +49,6 @@ def guidance_markdown(item: Item, platforms: Sequence[str]) -> str:
     parts.append(f"### If you find something\n\n{item.if_yes.strip()}\n")
     parts.append(f"### What to record\n\n{item.evidence_hint.strip()}\n")
     return "\n".join(parts)
-
-
-def finding_data(item: Item, answer_note: str) -> dict[str, str]:
-    """A checklist "yes" as a finding entry's data (the shape agreed for the evidence log)."""
-    return {
-        "origin": "checklist",
-        "item_id": item.id,
-        "checklist_id": item.checklist_id,
-        "title": item.title,
-        "question": item.question,
-        "severity": item.severity,
-        "answer": "yes",
-        "note": answer_note,
-    }
 
 
 class WalkthroughScreen(BaseScreen):
@@ -193,7 +185,7 @@ class WalkthroughScreen(BaseScreen):
                     self.session,
                     "evidence",
                     EVIDENCE_CONSENT,
-                    lambda: self.save_finding(finding_data(item, answer.note)),
+                    lambda: self.save_finding(checklist_finding(item, answer.note)),
                 )
             self.action_move(1)
 
