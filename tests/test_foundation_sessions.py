@@ -127,6 +127,7 @@ def test_plain_walk_saves_both_answers(data_dir: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("If you are in danger now, call 999.")
+    assert "National Stalking Helpline: 0808 802 0300" in result.stdout
     session_id = json.loads(run_cli("session", "list", "--json", data_dir=data_dir).stdout)[0]["id"]
     shown = json.loads(run_cli("session", "show", session_id, "--json", data_dir=data_dir).stdout)
     values = [(a["value"], a["note"]) for a in shown["answers"].values()]

@@ -91,7 +91,10 @@ def plain_walk(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         stops = walk_order(checklists, platforms, session.answers)
         index = first_unanswered(stops, session.answers)
         if index is None:
-            emit("\nAll questions answered. Thank you.\n")
+            emit(
+                "\nAll questions answered. Thank you. These checks can show signs that someone "
+                "is watching your accounts and devices; they cannot prove that nobody is.\n"
+            )
             break
         stop = stops[index]
         progress = progress_at(stops, session.answers, index)
