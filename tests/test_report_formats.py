@@ -26,6 +26,10 @@ from devicecheck.core.scan import AutostartRoots, run_scan, save_scan
 from devicecheck.core.sessions import CaseworkerDetails, SessionStore
 from tests.conftest import assert_one_line_error, run_cli
 
+# Every test here reads the PDF back through pdftotext; .ci/run installs poppler-utils.
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
+)
 FORMATS = ("html", "pdf", "md", "txt")
 CASEWORKER = "Ewa Zielińska"
 ORGANISATION = "Safe Steps Trust"
