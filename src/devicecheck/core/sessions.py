@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devicecheck.core.clock import utc_now
 from devicecheck.core.datadir import DataDir
 from devicecheck.core.files import atomic_write, read_bytes_no_symlink
 from devicecheck.errors import DeviceCheckError, InvalidDataError
@@ -33,11 +34,6 @@ CONSENT_STEPS = ("walkthrough", "scan", "evidence", "report")
 CONSENT_ANSWERS = ("given", "declined")
 SELF = "self"
 _SESSION_ID = re.compile(r"^[0-9]{8}-[0-9a-f]{6}$")
-
-
-def utc_now() -> str:
-    """The current time, UTC, ISO 8601 with offset, to the second."""
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
 class SessionError(InvalidDataError):

@@ -10,10 +10,10 @@ from __future__ import annotations
 import _thread
 import os
 import sys
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from devicecheck.core.clock import utc_now
 from devicecheck.core.indicators.model import IndicatorSet
 from devicecheck.core.scan.autostart import AutostartRoots, check_autostart, collect_autostart
 from devicecheck.core.scan.connections import check_connections, observe_connections
@@ -95,12 +95,6 @@ def run_scan(
         indicators=indicator_summary(indicators),
         limits=LIMITS,
     )
-
-
-def utc_now() -> str:
-    """As `sessions.utc_now` (UTC, ISO 8601, to the second), without importing the session
-    module, which a scan that saves nothing does not otherwise need."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
 
 
 def _host_name() -> str:

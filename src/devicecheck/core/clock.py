@@ -1,0 +1,10 @@
+"""The time stamps sessions and scans carry, in a module light enough for any start-up path."""
+
+from __future__ import annotations
+
+import time
+
+
+def utc_now() -> str:
+    """The current time, UTC, ISO 8601 with offset, to the second."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
