@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -92,3 +94,59 @@ def test_verify_append_and_repair_survive_any_garbage(
                 assert offset >= len(sealed)
             log.add_note("after repair")
         assert log.entries()[-1].data["text"] in ("still recording", "after repair")
+
+
+@settings(max_examples=300)
+@given(
+    data=st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=5),
+    seq=st.integers(min_value=1, max_value=10**12),
+    session=st.none() | st.text(min_size=1, max_size=20),
+    author=st.text(min_size=1, max_size=20).filter(str.strip),
+    entry_id=st.text(min_size=1, max_size=20),
+    recorded_at=st.text(min_size=1, max_size=40),
+)
+def test_sealed_line_is_the_documented_canonical_json(
+    data: dict, seq: int, session: str | None, author: str, entry_id: str, recorded_at: str
+) -> None:
+    """seal_entry assembles the line from its members; it must equal what
+    docs/evidence-format.md tells a verifier to compute with json.dumps(sort_keys=True)."""
+    try:
+        entry, line = seal_entry(
+            seq=seq,
+            prev="a" * 64,
+            kind="note",
+            data=data,
+            session=session,
+            author=author,
+            recorded_at=recorded_at,
+            entry_id=entry_id,
+        )
+    except DeviceCheckError:
+        documented = {"data": data, "session": session, "author": author, "id": entry_id}
+        with pytest.raises((UnicodeEncodeError, ValueError)):
+            json.dumps(documented, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        return
+    stored = json.loads(line)
+    assert line == _documented_canonical_form(stored) + b"\n"
+    without_hash = {name: value for name, value in stored.items() if name != "hash"}
+    assert entry.hash == hashlib.sha256(_documented_canonical_form(without_hash)).hexdigest()
+    assert entry.to_dict() == stored
+    assert parse_line(line.rstrip(b"\n")) == entry
+
+
+def _documented_canonical_form(value: dict) -> bytes:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def test_large_integers_in_data_stay_integers() -> None:
+    entry, line = seal_entry(
+        seq=1,
+        prev="0" * 64,
+        kind="note",
+        data={"n": 10**30, "m": -(2**70)},
+        session=None,
+        author="self",
+    )
+    assert entry.data == {"n": 10**30, "m": -(2**70)}
+    assert parse_line(line.rstrip(b"\n")) == entry

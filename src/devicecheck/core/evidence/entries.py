@@ -18,11 +18,6 @@ from typing import Any
 
 from devicecheck.errors import DeviceCheckError, InvalidDataError
 
-try:
-    from orjson import loads as _loads
-except ImportError:  # pragma: no cover - orjson is a dependency
-    _loads = json.loads
-
 KINDS: tuple[str, ...] = (
     "finding",
     "incident",
@@ -75,13 +70,17 @@ class Entry:
         }
 
 
+# One encoder made once: json.dumps with these options would build a new one on every call.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+_json_text = json.encoder.encode_basestring  # a JSON string with non-ASCII as itself
+
+
 def canonical_json(value: Any) -> bytes:
     """The one byte form that is hashed: sorted keys, no spaces, UTF-8 as itself."""
     try:
-        text = json.dumps(
-            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        )
-        return text.encode("utf-8")
+        return _CANONICAL.encode(value).encode("utf-8")
     except (TypeError, ValueError, UnicodeEncodeError, RecursionError) as error:
         raise DeviceCheckError(f"this cannot be stored in the evidence log: {error}") from None
 
@@ -111,35 +110,50 @@ def seal_entry(
     recorded_at: str | None = None,
     entry_id: str | None = None,
 ) -> tuple[Entry, bytes]:
-    """Build the next entry and its stored line (canonical JSON + newline)."""
+    """Build the next entry and its stored line (canonical JSON + newline).
+
+    The top-level members are few and fixed, so the line is put together from their encoded
+    values in sorted-key order rather than by serialising a whole dict twice (once without the
+    hash, once with it); `canonical_json` of the same fields gives the very same bytes.
+    """
     check_new_entry(kind, data, session, author)
     identifier = entry_id or new_entry_id()
-    fields: dict[str, Any] = {
-        "seq": seq,
-        "id": identifier,
-        "recorded_at": recorded_at or utc_now(),
-        "kind": kind,
-        "session": session,
-        "author": author,
-        "data": data,
-        "prev": prev,
-    }
-    body = canonical_json(fields)
-    digest = hashlib.sha256(body).hexdigest()
-    line = _with_hash(body, identifier, digest)
-    # Read the stored form back, so the returned entry equals what a reader gets (tuples as lists).
-    return Entry(**_loads(line)), line + b"\n"
+    recorded = recorded_at or utc_now()
+    data_json = canonical_json(data)
+    before_hash, after_hash = _members_around_hash(
+        data_json, seq, identifier, recorded, kind, session, author, prev
+    )
+    digest = hashlib.sha256(before_hash + after_hash).hexdigest()
+    line = b'%b,"hash":"%b"%b\n' % (before_hash, digest.encode("ascii"), after_hash)
+    # Data is read back from its stored form, so the entry equals what a reader gets
+    # (tuples become lists, keys become text, and integers of any size stay integers).
+    data_read_back = json.loads(data_json)
+    entry = Entry(seq, identifier, recorded, kind, session, author, data_read_back, prev, digest)
+    return entry, line
 
 
-def _with_hash(body: bytes, identifier: str, digest: str) -> bytes:
-    """Insert the hash member where sorted keys put it: just before the top-level "id".
-
-    Every member after "id" is a plain string, number or null, so the last `,"id":"<id>"` in
-    the body is the top-level one even if the data holds an "id" of its own.
-    """
-    marker = b',"id":' + json.dumps(identifier).encode("utf-8")
-    cut = body.rfind(marker)
-    return body[:cut] + b',"hash":"' + digest.encode("ascii") + b'"' + body[cut:]
+def _members_around_hash(
+    data_json: bytes,
+    seq: int,
+    entry_id: str,
+    recorded_at: str,
+    kind: str,
+    session: str | None,
+    author: str,
+    prev: str,
+) -> tuple[bytes, bytes]:
+    """The canonical members before and after where `"hash"` goes, in sorted-key order."""
+    text = _json_text
+    session_json = "null" if session is None else text(session)
+    try:
+        before = f'{{"author":{text(author)},"data":'.encode() + data_json
+        after = (
+            f',"id":{text(entry_id)},"kind":{text(kind)},"prev":{text(prev)},'
+            f'"recorded_at":{text(recorded_at)},"seq":{seq:d},"session":{session_json}}}'
+        ).encode()
+    except UnicodeEncodeError as error:  # a lone surrogate, e.g. from a non-UTF-8 argument
+        raise DeviceCheckError(f"this cannot be stored in the evidence log: {error}") from None
+    return before, after
 
 
 def check_new_entry(kind: str, data: Any, session: str | None, author: str) -> None:
