@@ -31,34 +31,38 @@ class InterProcessLock:
         self._fd: int | None = None
         self._threads = threading.Lock()
 
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        """Hold the lock for the body of the `with`; waits for any other holder."""
-        with self._threads:
+    def acquire(self) -> None:
+        """Take the lock, waiting for any other holder; pair every call with `release`."""
+        self._threads.acquire()
+        try:
             if self._fd is None:
                 self._fd = _open_lock_file(self.lock_path)
             _lock(self._fd)
-            try:
-                yield
-            finally:
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def release(self) -> None:
+        try:
+            if self._fd is not None:
                 _unlock(self._fd)
+        finally:
+            self._threads.release()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the lock for the body of the `with`."""
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
 
     def close(self) -> None:
         with self._threads:
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
-
-
-@contextlib.contextmanager
-def exclusive_lock(lock_path: Path) -> Iterator[None]:
-    """Hold the lock on `lock_path` once, for the body of the `with`."""
-    lock = InterProcessLock(lock_path)
-    try:
-        with lock.held():
-            yield
-    finally:
-        lock.close()
 
 
 def _open_lock_file(lock_path: Path) -> int:

@@ -51,6 +51,9 @@ REPAIR_HINT = (
 )
 
 
+_Identity = tuple[int, int, int]  # inode, size, modification time (ns)
+
+
 @dataclass(frozen=True)
 class RepairResult:
     repaired: bool  # False: there was no torn tail, nothing was touched
@@ -96,7 +99,7 @@ class EvidenceLog:
         self.quarantine_dir = self.directory / "quarantine"
         self.lock_path = self.directory / "log.lock"
         self._directory_ready = False
-        self._known_tail: tuple[tuple[int, int, int], _Tail] | None = None
+        self._known_tail: tuple[_Identity, _Tail] | None = None
         self._lock = InterProcessLock(self.lock_path)
         self._fd: int | None = None  # kept open between appends; reopened if the file goes
 
@@ -127,15 +130,18 @@ class EvidenceLog:
     ) -> Entry:
         """Add one entry; it is on disk (fsync'd) when this returns."""
         check_new_entry(kind, data, session, author)
-        with self._locked() as fd:
-            tail = self._tail(fd)
+        fd, identity = self._lock_and_open()
+        try:
+            tail = self._tail(fd, identity)
             if tail.torn_from is not None:
                 raise DeviceCheckError(
                     f"the evidence log ends in an incomplete line; {REPAIR_HINT}"
                 )
             entry = _write_entry(fd, tail, kind, data, session, author)
-            self._remember_tail(fd, entry)
+            self._known_tail = (_file_identity(os.fstat(fd)), _Tail(entry.seq, entry.hash, None))
             return entry
+        finally:
+            self._lock.release()
 
     def add_note(self, text: str, *, session: str | None = None, author: str = SELF) -> Entry:
         if not text.strip():
@@ -262,26 +268,38 @@ class EvidenceLog:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[int]:
         """The log open for appending (created 0600 if new), under the inter-process lock."""
+        fd, _ = self._lock_and_open()
+        try:
+            yield fd
+        finally:
+            self._lock.release()
+
+    def _lock_and_open(self) -> tuple[int, _Identity]:
+        """Take the lock, then the log's descriptor (opened, or created 0600, if need be) and
+        the identity of the file it names. The caller releases the lock."""
         if not self._directory_ready:
             self.data_dir.ensure(self.directory)
             self._directory_ready = True
-        with self._lock.held():
-            if self._fd is not None and os.fstat(self._fd).st_nlink == 0:
+        self._lock.acquire()
+        try:
+            if self._fd is not None:
+                info = os.fstat(self._fd)
+                if info.st_nlink > 0:
+                    return self._fd, _file_identity(info)
                 os.close(self._fd)  # the log was deleted or renamed away: start the file again
                 self._fd, self._known_tail = None, None
-            if self._fd is None:
-                self._fd = self._open_for_append()
-            yield self._fd
+            self._fd = self._open_for_append()
+            return self._fd, _file_identity(os.fstat(self._fd))
+        except BaseException:
+            self._lock.release()
+            raise
 
-    def _tail(self, fd: int) -> _Tail:
+    def _tail(self, fd: int, identity: _Identity) -> _Tail:
         """The last entry: remembered from this object's own last append if the file has not
         changed since (same inode, size and modification time), otherwise read from the end."""
-        if self._known_tail is not None and self._known_tail[0] == _file_identity(fd):
+        if self._known_tail is not None and self._known_tail[0] == identity:
             return self._known_tail[1]
         return _read_tail(fd)
-
-    def _remember_tail(self, fd: int, entry: Entry) -> None:
-        self._known_tail = (_file_identity(fd), _Tail(entry.seq, entry.hash, None))
 
     def _open_for_append(self) -> int:
         if not _NO_FOLLOW:
@@ -329,8 +347,7 @@ def _write_entry(
     return entry
 
 
-def _file_identity(fd: int) -> tuple[int, int, int]:
-    info = os.fstat(fd)
+def _file_identity(info: os.stat_result) -> _Identity:
     return (info.st_ino, info.st_size, info.st_mtime_ns)
 
 
