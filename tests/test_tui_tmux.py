@@ -53,6 +53,7 @@ def test_quick_exit_in_a_real_terminal_leaves_nothing_on_screen(tmp_path: Path) 
         assert "Quick exit: Ctrl+X or F12" in screen()
 
         tmux("send-keys", "-t", session, "C-x")
+
         # tmux may mark the pane dead a moment before it has collected the exit status.
         def dead_with_status() -> str:
             state = tmux("display", "-p", "-t", session, "#{pane_dead}:#{pane_dead_status}")
