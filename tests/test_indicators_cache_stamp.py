@@ -68,6 +68,8 @@ def test_a_forged_stamp_on_a_damaged_cache_is_not_trusted(home, root):
     expected = load_bundled(home, root)
     [path] = cache_dir(home).glob("bundled-*.json")
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('"category":"stalkerware"', '"category":7', 1), "utf-8")
+    damaged = text.replace('"stalkerware","curated"', '7,"curated"', 1)
+    assert damaged != text
+    path.write_text(damaged, "utf-8")
     assert load_bundled(home, root) == expected
-    assert '"category":7' not in next(cache_dir(home).glob("bundled-*.json")).read_text("utf-8")
+    assert '7,"curated"' not in next(cache_dir(home).glob("bundled-*.json")).read_text("utf-8")

@@ -9,7 +9,7 @@ import pytest
 from devicecheck.core.datadir import DataDir
 from devicecheck.core.indicators import load_indicators
 from devicecheck.core.indicators.manage import import_file
-from devicecheck.core.indicators.store import cache_dir, parse_bundled
+from devicecheck.core.indicators.store import CACHE_FORMAT, cache_dir, parse_bundled
 from devicecheck.errors import InvalidDataError
 from tests.conftest import assert_one_line_error, run_cli
 
@@ -53,7 +53,7 @@ def test_compiled_cache_is_built_once_and_equals_the_yaml(home):
     "damage",
     [
         lambda text: text[: len(text) // 2],
-        lambda text: text.replace('"category":"stalkerware"', '"category":7', 1),
+        lambda text: text.replace('"stalkerware","curated"', '7,"curated"', 1),
         lambda text: text.replace('"key":"', '"key":"0', 1),
         lambda text: "[]",
     ],
@@ -61,10 +61,13 @@ def test_compiled_cache_is_built_once_and_equals_the_yaml(home):
 def test_damaged_cache_is_rebuilt_not_trusted(home, damage):
     expected = load_indicators(home)
     [cache] = cache_files(home)
-    cache.write_text(damage(cache.read_text(encoding="utf-8")), encoding="utf-8")
+    text = cache.read_text(encoding="utf-8")
+    damaged = damage(text)
+    assert damaged != text
+    cache.write_text(damaged, encoding="utf-8")
     assert load_indicators(home) == expected
     [rebuilt] = cache_files(home)
-    assert json.loads(rebuilt.read_text(encoding="utf-8"))["cache_format"] == 1
+    assert json.loads(rebuilt.read_text(encoding="utf-8"))["cache_format"] == CACHE_FORMAT
 
 
 def test_without_a_data_dir_nothing_is_written(tmp_path, monkeypatch):

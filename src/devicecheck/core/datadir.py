@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from devicecheck.core.files import ensure_private_dir
 
@@ -23,14 +23,18 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir("devicecheck", appauthor=False))
 
 
-@dataclass(frozen=True)
-class DataDir:
-    """The data directory and the fixed places inside it."""
-
+class _DataDirFields(NamedTuple):
     root: Path
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "root", Path(self.root))
+
+class DataDir(_DataDirFields):
+    """The data directory and the fixed places inside it. (An immutable named tuple rather
+    than a dataclass: every command imports this, and dataclasses cost milliseconds to load.)"""
+
+    __slots__ = ()
+
+    def __new__(cls, root: str | os.PathLike[str]) -> DataDir:
+        return super().__new__(cls, Path(root))
 
     @classmethod
     def resolve(cls, explicit: str | os.PathLike[str] | None = None) -> DataDir:

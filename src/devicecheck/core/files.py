@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from pathlib import Path
 
 from devicecheck.errors import DeviceCheckError
@@ -46,7 +45,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     temporary file is renamed over `path`; the directory is fsync'd after the rename.
     """
     refuse_symlink(path)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    temporary = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     fd = os.open(temporary, flags, PRIVATE_FILE_MODE)
     try:

@@ -6,7 +6,6 @@ and, where it can, the place inside it (`ioc.yaml: app 12 (TheTruthSpy): c2.ips:
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import json
 import os
@@ -161,4 +160,6 @@ def unique_id(prefix: str, name: str, taken: set[str]) -> str:
 
 
 def sha256_hex(data: bytes) -> str:
+    import hashlib  # not at import: OpenSSL takes milliseconds to load, and a scan rarely hashes
+
     return hashlib.sha256(data).hexdigest()

@@ -43,7 +43,7 @@ def parse_curated(document: Any, where: str, source: SourceInfo) -> IndicatorSet
     header = expect_mapping(document.get("source") or {}, f"{where}: source")
     reviewed = expect_text(header.get("reviewed"), f"{where}: source.reviewed", required=False)
     if reviewed and not source.retrieved:
-        source = SourceInfo(**{**source.__dict__, "retrieved": reviewed})
+        source = source._replace(retrieved=reviewed)
     taken: set[str] = set()
     apps = tuple(
         _app(entry, f"{where}: app {number + 1}", source.id, taken)

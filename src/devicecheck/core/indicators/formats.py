@@ -166,5 +166,5 @@ def read_lolrmm_folder(folder: Path, source: SourceInfo) -> IndicatorSet:
     documents = [(parse_yaml(read_text(p), str(p)), str(p)) for p in files]
     if not source.version:
         digest = sha256_hex(b"".join(p.read_bytes() for p in files))
-        source = SourceInfo(**{**source.__dict__, "version": f"sha256:{digest[:16]}"})
+        source = source._replace(version=f"sha256:{digest[:16]}")
     return _importer("lolrmm").parse_lolrmm_files(documents, source)

@@ -3,6 +3,11 @@
 An `IndicatorSet` holds the sources it came from and one `AppIndicator` per product. Its
 `index` turns the lists into dictionaries and compiled patterns, built once per set, so a scan
 looks each observed name, path, address or start-up entry up in constant time.
+
+The records here are immutable named tuples, not dataclasses: everything a scan imports is
+paid for on every `devicecheck scan`, and `dataclasses` (which imports `inspect`) plus making
+each class cost about 13 ms of a ~90 ms scan. Change a record with `_replace`, list its
+fields with `_fields`, turn it into a dict with `_asdict`.
 """
 
 from __future__ import annotations
@@ -10,8 +15,8 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 CATEGORIES: tuple[str, ...] = (
     "stalkerware",
@@ -31,8 +36,7 @@ _EXECUTABLE_SUFFIXES = (".exe", ".app", ".bin")
 _ENVIRONMENT_PLACEHOLDER = re.compile(r"%[^%\\/]+%|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
 
 
-@dataclass(frozen=True)
-class SourceInfo:
+class SourceInfo(NamedTuple):
     """Where a group of indicators came from, with its licence and attribution."""
 
     id: str  # "curated", "echap", "lolrmm", or "import-<name>"
@@ -45,8 +49,7 @@ class SourceInfo:
     kind: str = "bundled"  # bundled | imported | updated
 
 
-@dataclass(frozen=True)
-class AppIndicator:
+class AppIndicator(NamedTuple):
     """One product and everything a source says identifies it."""
 
     id: str  # unique within a set: "<source>:<slug>"
@@ -202,12 +205,17 @@ class IndicatorIndex:
         return _rules(self._apps, "cmdline_patterns", compile_cmdline_pattern)
 
 
-@dataclass(frozen=True)
-class IndicatorSet:
-    """Indicators from one or more sources, merged."""
-
+class _IndicatorSetFields(NamedTuple):
     sources: tuple[SourceInfo, ...]
     apps: tuple[AppIndicator, ...]
+
+
+class IndicatorSet(_IndicatorSetFields):
+    """Indicators from one or more sources, merged.
+
+    (No `__slots__`, unlike its fields' tuple: the instance dictionary is where the
+    cached `index` is kept.)
+    """
 
     @cached_property
     def index(self) -> IndicatorIndex:

@@ -16,8 +16,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import hashlib
 import itertools
 import json
 import os
@@ -41,7 +39,7 @@ from devicecheck.core.indicators.model import AppIndicator, IndicatorSet, Source
 from devicecheck.errors import InvalidDataError
 
 BUNDLED_DIR = Path(__file__).resolve().parents[2] / "data" / "indicators"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: each app is a row of values in AppIndicator._fields order
 META_SUFFIX = ".meta.json"
 PREVIOUS_SUFFIX = ".previous"
 _SOURCE_LINE = re.compile(r"^- (Commit|Commit date): (\S+)", re.MULTILINE)
@@ -128,9 +126,7 @@ def _provenance(source_md: Path) -> tuple[str, str]:
 def _with_version(indicators: IndicatorSet, version: str, retrieved: str) -> IndicatorSet:
     if not version:
         return indicators
-    sources = tuple(
-        dataclasses.replace(s, version=version, retrieved=retrieved) for s in indicators.sources
-    )
+    sources = tuple(s._replace(version=version, retrieved=retrieved) for s in indicators.sources)
     return IndicatorSet(sources, indicators.apps)
 
 
@@ -149,11 +145,11 @@ def _merge(sets: Sequence[IndicatorSet]) -> IndicatorSet:
                 sources.append(source)
                 apps.extend(app for app in indicators.apps if app.source == source.id)
                 continue
-            sources.append(dataclasses.replace(source, id=new_id))
+            sources.append(source._replace(id=new_id))
             for app in indicators.apps:
                 if app.source == source.id:
                     renamed = new_id + app.id[len(source.id) :]
-                    apps.append(dataclasses.replace(app, id=renamed, source=new_id))
+                    apps.append(app._replace(id=renamed, source=new_id))
     return IndicatorSet(tuple(sources), tuple(apps))
 
 
@@ -162,6 +158,8 @@ def _merge(sets: Sequence[IndicatorSet]) -> IndicatorSet:
 
 def content_key(files: Sequence[Path], *extra: str) -> str:
     """SHA-256 over the package version, the cache format, and each file's name and bytes."""
+    import hashlib  # here, not at import: a warm load checks the stamp and never hashes
+
     digest = hashlib.sha256(f"{__version__}\0{CACHE_FORMAT}\0{chr(0).join(extra)}".encode())
     for path in files:
         digest.update(path.name.encode() + b"\0")
@@ -170,10 +168,12 @@ def content_key(files: Sequence[Path], *extra: str) -> str:
 
 
 def tree_stamp(root: Path) -> str:
-    """A digest of the package version, the cache format and the path, size, modification
-    time (ns) and inode of every file under `root`: it changes whenever a file's bytes do.
+    """The package version, the cache format and the relative path, size, modification time
+    (ns) and inode of every file under `root`, as one text: it changes whenever a file's bytes
+    do. Kept whole rather than digested (about 25 KB), so checking it needs no hashing.
     Files that are not indicator sources are included too (a change there costs one rehash)."""
-    parts = [__version__, str(CACHE_FORMAT)]
+    parts = [__version__, str(CACHE_FORMAT), str(root)]
+    prefix = len(str(root)) + 1
     folders = [str(root)]
     while folders:
         with os.scandir(folders.pop()) as entries:
@@ -183,9 +183,10 @@ def tree_stamp(root: Path) -> str:
                 else:
                     status = entry.stat()
                     parts.append(
-                        f"{entry.path}:{status.st_size}:{status.st_mtime_ns}:{status.st_ino}"
+                        f"{entry.path[prefix:]}:{status.st_size}:{status.st_mtime_ns}:{status.st_ino}"
                     )
-    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+    # A file name that is not UTF-8 is kept distinct, as escapes, so the cache can be written.
+    return "\n".join(parts).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def cached_set(
@@ -240,19 +241,24 @@ def encode_cache(indicators: IndicatorSet, key: str, stamp: str = "") -> bytes:
         "cache_format": CACHE_FORMAT,
         "key": key,
         "stamp": stamp,
-        "sources": [dataclasses.asdict(s) for s in indicators.sources],
-        "apps": [dataclasses.asdict(a) for a in indicators.apps],
+        "sources": [s._asdict() for s in indicators.sources],
+        # Rows, not objects: the field names once, not 500 times (a quarter of the bytes).
+        "app_fields": list(AppIndicator._fields),
+        "apps": [list(a) for a in indicators.apps],
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-_SOURCE_FIELDS = tuple(f.name for f in dataclasses.fields(SourceInfo))
-_APP_FIELDS = dataclasses.fields(AppIndicator)
-_APP_FIELD_NAMES = tuple(f.name for f in _APP_FIELDS)
-# The JSON type of each field in order (text, or a list), and which lists hold text or ports.
-_APP_JSON_TYPES = tuple(str if f.type == "str" else list for f in _APP_FIELDS)
-_TEXT_LISTS = tuple(i for i, f in enumerate(_APP_FIELDS) if f.type == "tuple[str, ...]")
+_SOURCE_FIELDS = SourceInfo._fields
+_APP_FIELD_NAMES = AppIndicator._fields
 _PORTS = _APP_FIELD_NAMES.index("ports")
+# The JSON type of each field in order: a list where the default is a tuple, text otherwise;
+# and which lists hold text (every one but the ports).
+_APP_JSON_TYPES = tuple(
+    list if type(AppIndicator._field_defaults.get(name)) is tuple else str
+    for name in _APP_FIELD_NAMES
+)
+_TEXT_LISTS = tuple(i for i, kind in enumerate(_APP_JSON_TYPES) if kind is list and i != _PORTS)
 
 
 def decode_cache(data: bytes, key: str) -> IndicatorSet:
@@ -277,6 +283,7 @@ def _decode_document(document: dict, key: str) -> IndicatorSet:
         or document.get("key") != key
         or not isinstance(document.get("sources"), list)
         or not isinstance(document.get("apps"), list)
+        or document.get("app_fields") != list(_APP_FIELD_NAMES)
     ):
         raise InvalidDataError("indicator cache is stale or damaged")
     sources = tuple(_source_from_json(s) for s in document["sources"])
@@ -300,20 +307,16 @@ def _source_from_json(value: Any) -> SourceInfo:
 def _apps_from_json(values: list) -> tuple[AppIndicator, ...]:
     # This runs on every load, for every field of 500 apps: the types are checked a whole row,
     # then a whole kind of list at once, in C (map, set), rather than value by value.
-    rows = []
-    for value in values:
-        if type(value) is not dict or tuple(value) != _APP_FIELD_NAMES:
+    for row in values:
+        if type(row) is not list or tuple(map(type, row)) != _APP_JSON_TYPES:
             raise InvalidDataError("indicator cache has a damaged app")
-        row = tuple(value.values())
-        if tuple(map(type, row)) != _APP_JSON_TYPES:
-            raise InvalidDataError("indicator cache has a damaged app")
-        rows.append(row)
-    texts = itertools.chain.from_iterable(row[i] for row in rows for i in _TEXT_LISTS)
-    ports = itertools.chain.from_iterable(row[_PORTS] for row in rows)
+    texts = itertools.chain.from_iterable(row[i] for row in values for i in _TEXT_LISTS)
+    ports = itertools.chain.from_iterable(row[_PORTS] for row in values)
     if not set(map(type, texts)) <= {str} or not set(map(type, ports)) <= {int}:
         raise InvalidDataError("indicator cache has a damaged list")
     return tuple(
-        AppIndicator(*[tuple(item) if type(item) is list else item for item in row]) for row in rows
+        AppIndicator(*[tuple(item) if type(item) is list else item for item in row])
+        for row in values
     )
 
 

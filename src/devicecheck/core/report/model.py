@@ -679,7 +679,7 @@ def _installed_sources(data_dir: DataDir) -> dict[str, dict[str, str]]:
         indicators = load_indicators(data_dir)
     except DeviceCheckError:
         return {source_id: dict(info) for source_id, info in KNOWN_SOURCES.items()}
-    return {source.id: dataclasses.asdict(source) for source in indicators.sources}
+    return {source.id: source._asdict() for source in indicators.sources}
 
 
 # --- redaction ---------------------------------------------------------------------------------

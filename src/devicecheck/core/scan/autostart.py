@@ -12,9 +12,8 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, NamedTuple
 
 from devicecheck.core.scan.findings import (
     Finding,
@@ -33,8 +32,7 @@ _COMMAND_SEPARATOR = re.compile(r"&&|\|\||[;|]")
 _CRON_SPECIAL = re.compile(r"^@(reboot|yearly|annually|monthly|weekly|daily|midnight|hourly)$")
 
 
-@dataclass(frozen=True)
-class AutostartEntry:
+class AutostartEntry(NamedTuple):
     """One thing set to start by itself: its name, what it runs, and where it is configured."""
 
     name: str
@@ -224,8 +222,7 @@ def parse_startup_folder(file_names: Iterable[str], folder: str) -> list[Autosta
 # --- collectors --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AutostartRoots:
+class AutostartRoots(NamedTuple):
     """Where to look: the user's home folder and the system root (`/`, or a test directory)."""
 
     home: Path
@@ -236,7 +233,7 @@ class AutostartRoots:
         return cls(Path.home(), Path(os.sep))
 
 
-class Collected:  # not a dataclass: making one costs a millisecond at import
+class Collected:
     def __init__(self) -> None:
         self.entries: list[AutostartEntry] = []
         self.problems: dict[tuple[str, str], int] = {}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import NamedTuple
 
 from devicecheck.core.scan.findings import (
@@ -185,7 +184,7 @@ def _finding(
     process = process_for(connection.pid) if connection.pid else None
     owner_matches = _owner_matches(matcher, app, process)
     if process is not None:
-        process = replace(process, exe_sha256=hasher(process.exe))
+        process = process._replace(exe_sha256=hasher(process.exe))
     if kind == "connection":
         confidence = "high" if owner_matches else "medium"
     else:

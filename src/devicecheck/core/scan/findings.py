@@ -4,15 +4,18 @@ Confidence and advice are decided here, in one place, so the process, connection
 checks all word things the same way. Dual-use software (remote access, parental control,
 employee monitoring) is never called spyware: the person is asked whether they, or someone
 they trust, installed it.
+
+The records are immutable named tuples rather than dataclasses, for the start-up time of
+`devicecheck scan` (see `core.indicators.model`); `_replace` makes a changed copy.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from devicecheck.core.indicators.model import (
     DUAL_USE_CATEGORIES,
@@ -108,8 +111,7 @@ _WEAK_EVIDENCE = {
 }
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """What matched: the indicator as the source wrote it, its field, and what was seen here."""
 
     indicator: str
@@ -120,8 +122,7 @@ class Match:
         return {"indicator": self.indicator, "field": self.field, "value": self.value}
 
 
-@dataclass(frozen=True)
-class ProcessInfo:
+class ProcessInfo(NamedTuple):
     """A running process as the scan saw it (fields it could not read are None or empty)."""
 
     pid: int
@@ -146,8 +147,7 @@ class ProcessInfo:
         }
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One thing to look at: what matched which known product, how sure, and what to do."""
 
     kind: str  # one of KINDS
@@ -160,7 +160,7 @@ class Finding:
     advice: str
     source: dict[str, str]  # {"id", "name"} of the indicator source
     app_id: str = ""
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: Mapping[str, Any] = MappingProxyType({})  # read-only: one shared default
 
     @property
     def dual_use(self) -> bool:
@@ -190,8 +190,7 @@ def access_denied_reason() -> str:
     return "access denied (run as administrator or root to read it)"
 
 
-@dataclass(frozen=True)
-class NotExamined:
+class NotExamined(NamedTuple):
     """Something the scan could not read, and why (access denied, needs admin, not supported)."""
 
     what: str
@@ -202,8 +201,7 @@ class NotExamined:
         return {"what": self.what, "reason": self.reason, "count": self.count}
 
 
-@dataclass(frozen=True)
-class ScanResult:
+class ScanResult(NamedTuple):
     """A whole scan: its findings, what was examined and not, the indicators and the limits."""
 
     started_at: str

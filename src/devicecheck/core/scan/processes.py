@@ -6,11 +6,9 @@ on what could be read, and counted under not_examined.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import Any
 
 from devicecheck.core.scan.findings import (
@@ -46,6 +44,8 @@ def sha256_of_file(path: str | None) -> str | None:
         key = (path, status.st_size, status.st_mtime_ns)
         if key in _hash_cache:
             return _hash_cache[key]
+        import hashlib  # only for a matched process: loading OpenSSL costs milliseconds
+
         digest = hashlib.sha256()
         with open(path, "rb") as handle:
             while chunk := handle.read(_CHUNK):
@@ -149,7 +149,7 @@ def _process_findings(
     ]
     if not matches:
         return []
-    hashed = replace(process, exe_sha256=hasher(process.exe))
+    hashed = process._replace(exe_sha256=hasher(process.exe))
     findings = []
     for app_number, app_matches in by_app(matches).items():
         ordered = strongest_first(app_matches)
