@@ -1,8 +1,9 @@
 """The whole scan: processes, then connections, then start-up entries; and saving it as evidence.
 
-The connections are read on a second thread while this one reads the processes and start-up
-entries (the kernel takes ~10 ms to produce /proc/net/tcp, without holding Python's lock);
-everything is checked and reported in the order above.
+The connections are read on a second thread from `begin_scan` on, while this one loads the
+indicators and reads the processes and start-up entries (the kernel takes ~10 ms to produce
+/proc/net/tcp, without holding Python's lock); everything is checked and reported in the order
+above.
 """
 
 from __future__ import annotations
@@ -44,6 +45,72 @@ class ScanObserver(Protocol):
     def advanced(self, stage: str, done: int) -> None: ...
 
 
+class ScanInProgress:
+    """A scan whose slowest reading has begun: the network connections are read on a thread
+    (the kernel takes ~10 ms to list them, without Python's lock) while the caller loads its
+    indicators. `finish` does the rest."""
+
+    def __init__(self) -> None:
+        self.started_at = utc_now()
+        self._connections = _Background(observe_connections)
+
+    def finish(
+        self,
+        indicators: IndicatorSet,
+        observer: ScanObserver | None = None,
+        *,
+        autostart_roots: AutostartRoots | None = None,
+        platform: str | None = None,
+    ) -> ScanResult:
+        """Processes, then the connections, then start-up entries, against `indicators`."""
+        platform = platform or sys.platform
+        matcher = Matcher(indicators)
+        not_examined: list[NotExamined] = []
+
+        processes, problems = observe_processes()
+        not_examined += problems
+        _started(observer, "processes", len(processes))
+        findings = check_processes(matcher, processes, progress=_progress(observer, "processes"))
+        _advanced(observer, "processes", len(processes))
+        collected = collect_autostart(platform, autostart_roots)
+
+        connections, problems = self._connections.result()
+        not_examined += problems
+        _started(observer, "connections", len(connections))
+        by_pid = {process.pid: process for process in processes}
+        findings += check_connections(
+            matcher, connections, lambda pid: by_pid.get(pid) or read_process(pid), sha256_of_file
+        )
+        _advanced(observer, "connections", len(connections))
+
+        not_examined += collected.not_examined()
+        _started(observer, "autostart", len(collected.entries))
+        findings += check_autostart(matcher, collected.entries)
+        _advanced(observer, "autostart", len(collected.entries))
+
+        return ScanResult(
+            started_at=self.started_at,
+            finished_at=utc_now(),
+            host=_host_name(),
+            platform=_describe_system(platform),
+            findings=tuple(sorted(findings, key=_finding_order)),
+            examined={
+                "processes": len(processes),
+                "connections": len(connections),
+                "autostart_entries": len(collected.entries),
+                "indicator_apps": len(indicators.apps),
+            },
+            not_examined=tuple(not_examined),
+            indicators=indicator_summary(indicators),
+            limits=LIMITS,
+        )
+
+
+def begin_scan() -> ScanInProgress:
+    """Start reading this computer (call before loading the indicators, to overlap the two)."""
+    return ScanInProgress()
+
+
 def run_scan(
     indicators: IndicatorSet,
     observer: ScanObserver | None = None,
@@ -52,48 +119,8 @@ def run_scan(
     platform: str | None = None,
 ) -> ScanResult:
     """Scan this computer against `indicators`. Reads only; changes nothing; sends nothing."""
-    started_at = utc_now()
-    platform = platform or sys.platform
-    connections_read = _Background(observe_connections)
-    matcher = Matcher(indicators)
-    not_examined: list[NotExamined] = []
-
-    processes, problems = observe_processes()
-    not_examined += problems
-    _started(observer, "processes", len(processes))
-    findings = check_processes(matcher, processes, progress=_progress(observer, "processes"))
-    _advanced(observer, "processes", len(processes))
-    collected = collect_autostart(platform, autostart_roots)
-
-    connections, problems = connections_read.result()
-    not_examined += problems
-    _started(observer, "connections", len(connections))
-    by_pid = {process.pid: process for process in processes}
-    findings += check_connections(
-        matcher, connections, lambda pid: by_pid.get(pid) or read_process(pid), sha256_of_file
-    )
-    _advanced(observer, "connections", len(connections))
-
-    not_examined += collected.not_examined()
-    _started(observer, "autostart", len(collected.entries))
-    findings += check_autostart(matcher, collected.entries)
-    _advanced(observer, "autostart", len(collected.entries))
-
-    return ScanResult(
-        started_at=started_at,
-        finished_at=utc_now(),
-        host=_host_name(),
-        platform=_describe_system(platform),
-        findings=tuple(sorted(findings, key=_finding_order)),
-        examined={
-            "processes": len(processes),
-            "connections": len(connections),
-            "autostart_entries": len(collected.entries),
-            "indicator_apps": len(indicators.apps),
-        },
-        not_examined=tuple(not_examined),
-        indicators=indicator_summary(indicators),
-        limits=LIMITS,
+    return begin_scan().finish(
+        indicators, observer, autostart_roots=autostart_roots, platform=platform
     )
 
 
