@@ -1,7 +1,5 @@
 """Where everything devicecheck writes lives: one private data directory."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 from typing import NamedTuple
@@ -33,11 +31,11 @@ class DataDir(_DataDirFields):
 
     __slots__ = ()
 
-    def __new__(cls, root: str | os.PathLike[str]) -> DataDir:
+    def __new__(cls, root: str | os.PathLike[str]) -> "DataDir":
         return super().__new__(cls, Path(root))
 
     @classmethod
-    def resolve(cls, explicit: str | os.PathLike[str] | None = None) -> DataDir:
+    def resolve(cls, explicit: str | os.PathLike[str] | None = None) -> "DataDir":
         return cls(resolve_data_dir(explicit))
 
     @property

@@ -10,8 +10,6 @@ each class cost about 13 ms of a ~90 ms scan. Change a record with `_replace`, l
 fields with `_fields`, turn it into a dict with `_asdict`.
 """
 
-from __future__ import annotations
-
 import fnmatch
 import re
 from collections.abc import Callable
@@ -169,7 +167,7 @@ class IndicatorIndex:
         self._apps = apps
 
     @classmethod
-    def build(cls, apps: tuple[AppIndicator, ...]) -> IndicatorIndex:
+    def build(cls, apps: tuple[AppIndicator, ...]) -> "IndicatorIndex":
         return cls(apps)
 
     @cached_property
@@ -227,7 +225,7 @@ class IndicatorSet(_IndicatorSetFields):
                 return source
         raise KeyError(source_id)
 
-    def merged_with(self, other: IndicatorSet) -> IndicatorSet:
+    def merged_with(self, other: "IndicatorSet") -> "IndicatorSet":
         return IndicatorSet(self.sources + other.sources, self.apps + other.apps)
 
     def counts(self) -> dict[str, dict[str, int]]:

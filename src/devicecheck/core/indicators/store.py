@@ -13,8 +13,6 @@
   checks only seconds and size).
 """
 
-from __future__ import annotations
-
 import contextlib
 import itertools
 import json

@@ -5,8 +5,6 @@ parsers for every operating system are tested everywhere. The collectors walk th
 under injectable roots (`AutostartRoots`), so tests point them at a temporary directory.
 """
 
-from __future__ import annotations
-
 import fnmatch
 import os
 import re
@@ -229,7 +227,7 @@ class AutostartRoots(NamedTuple):
     system: Path = Path("/")
 
     @classmethod
-    def default(cls) -> AutostartRoots:
+    def default(cls) -> "AutostartRoots":
         return cls(Path.home(), Path(os.sep))
 
 

@@ -5,8 +5,6 @@ remote-access tool uses, but a port alone is weak evidence and the finding says 
 countless ordinary programs use (web, mail, DNS) are never reported on their own.
 """
 
-from __future__ import annotations
-
 import ipaddress
 from collections.abc import Callable, Iterable
 from typing import NamedTuple

@@ -9,8 +9,6 @@ The records are immutable named tuples rather than dataclasses, for the start-up
 `devicecheck scan` (see `core.indicators.model`); `_replace` makes a changed copy.
 """
 
-from __future__ import annotations
-
 import os
 import re
 from collections.abc import Iterable, Mapping

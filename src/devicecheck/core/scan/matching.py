@@ -5,8 +5,6 @@ remembers the answer for each distinct path and command line: hundreds of proces
 share a handful of executables, so each is matched against the patterns once.
 """
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 
