@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import pkgutil
 import subprocess
 import sys
@@ -99,3 +100,51 @@ def test_wheel_ships_checklists_and_data(tmp_path: Path) -> None:
     for name in shipped:
         assert f"devicecheck/checklists/{name}" in names
     assert "devicecheck/data/helplines.yaml" in names
+
+
+def test_a_scan_loads_none_of_the_slow_modules(data_dir: Path) -> None:
+    """What `devicecheck scan --json` imports is paid on every scan (docs/performance.md):
+    once the indicators are compiled, dataclasses (with inspect), OpenSSL's hashlib, shutil,
+    orjson and YAML stay out of it."""
+    script = (
+        "import contextlib, io, sys\n"
+        "from devicecheck.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    code = main(['--data-dir', {str(data_dir)!r}, 'scan', '--json'])\n"
+        "slow = ('dataclasses', 'inspect', 'hashlib', 'shutil', 'orjson', 'textual', 'yaml')\n"
+        "print(code, sorted(m for m in slow if m in sys.modules))\n"
+    )
+    run_cli("scan", "--json", data_dir=data_dir)  # the first scan compiles the indicators
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    code, loaded = result.stdout.strip().split(" ", 1)
+    assert code in ("0", "1")
+    assert loaded == "[]"
+
+
+def test_one_shot_commands_give_the_cycle_collector_back(data_dir: Path, capsys) -> None:
+    from devicecheck.cli import main
+
+    assert gc.isenabled()
+    assert main(["--data-dir", str(data_dir), "checklists", "list"]) == 0
+    assert gc.isenabled()
+    gc.disable()
+    try:  # one that was off before stays off
+        main(["--data-dir", str(data_dir), "checklists", "list"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_help_is_wrapped_to_the_terminal_width() -> None:
+    narrow = run_cli("scan", "--help", env={"COLUMNS": "50"})
+    wide = run_cli("scan", "--help", env={"COLUMNS": "120"})
+    assert narrow.returncode == wide.returncode == 0
+    # The description: the paragraph between the usage lines and the options.
+    narrow_prose = narrow.stdout.split("\n\n")[1].splitlines()
+    wide_prose = wide.stdout.split("\n\n")[1].splitlines()
+    assert len(narrow_prose) > len(wide_prose) >= 1
+    assert max(map(len, narrow_prose)) <= 50 < max(map(len, wide_prose))
+    assert narrow.stdout.split() == wide.stdout.split()  # the same words, wrapped otherwise

@@ -8,10 +8,13 @@ import Textual.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from devicecheck import __version__
 from devicecheck.errors import EXIT_USAGE_OR_RUNTIME, DeviceCheckError
@@ -27,12 +30,37 @@ COMMAND_MODULES = {
     "indicators": "devicecheck.cli.indicators_cmd",
     "report": "devicecheck.cli.report_cmd",
 }
+# The walkthrough (`walk`, or no command at all) runs for as long as the person needs; the
+# cycle collector stays on for it. Every other command runs for a moment.
+LONG_LIVED_COMMANDS = frozenset({"walk"})
 _OPTIONS_WITH_VALUES = ("--data-dir", "--region")
 DEBUG_VARIABLE = "DEVICECHECK_DEBUG"
 
 
+def help_formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse's own formatter, told the terminal's width: left to find it, argparse imports
+    shutil (and the compression modules shutil imports) on every command, for `--help` only."""
+    return argparse.HelpFormatter(prog, width=terminal_columns() - 2)
+
+
+def terminal_columns(fallback: int = 80) -> int:
+    """COLUMNS if set, else the width of the terminal on standard output, else `fallback`."""
+    with contextlib.suppress(KeyError, ValueError):
+        columns = int(os.environ["COLUMNS"])
+        if columns > 0:
+            return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or fallback
+    except (AttributeError, ValueError, OSError):  # no terminal, or stdout closed or replaced
+        return fallback
+
+
 class OneLineArgumentParser(argparse.ArgumentParser):
     """Usage errors as one line on stderr (exit 2) instead of the usage block."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", help_formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE_OR_RUNTIME, f"{self.prog}: error: {message} (see --help)\n")
@@ -40,7 +68,7 @@ class OneLineArgumentParser(argparse.ArgumentParser):
 
 def common_options() -> argparse.ArgumentParser:
     """Options accepted both before and after the subcommand."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = OneLineArgumentParser(add_help=False)
     common.add_argument(
         "--data-dir",
         metavar="DIR",
@@ -95,7 +123,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments == ["--version"]:  # answered before any subcommand module is imported
         print(f"devicecheck {__version__}")
         return 0
-    parser = build_parser(requested_command(arguments))
+    command = requested_command(arguments)
+    if command is None or command in LONG_LIVED_COMMANDS:
+        return _run(arguments, command)
+    with cycle_collection_paused():
+        return _run(arguments, command)
+
+
+@contextlib.contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """A one-shot command keeps nearly everything it makes (modules, indicators, entries)
+    until it exits, so the cycle collector would only walk those objects again and again:
+    about 5 ms of an 80 ms `scan`. Reference counting still frees everything else at once."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run(arguments: list[str], command: str | None) -> int:
+    parser = build_parser(command)
     args = parser.parse_args(arguments)
     try:
         handler = getattr(args, "handler", None)
