@@ -102,19 +102,26 @@ def test_wheel_ships_checklists_and_data(tmp_path: Path) -> None:
     assert "devicecheck/data/helplines.yaml" in names
 
 
-def test_a_scan_loads_none_of_the_slow_modules(data_dir: Path) -> None:
-    """What `devicecheck scan --json` imports is paid on every scan (docs/performance.md):
-    once the indicators are compiled, dataclasses (with inspect), OpenSSL's hashlib, shutil,
-    orjson and YAML stay out of it."""
+@pytest.mark.parametrize(
+    "command",
+    [("scan", "--json"), ("log", "add-note", "He was outside again at 9.")],
+    ids=["scan", "log add-note"],
+)
+def test_quick_commands_load_none_of_the_slow_modules(data_dir: Path, command) -> None:
+    """What these commands import is paid every time (docs/performance.md): once the
+    indicators are compiled, dataclasses (with inspect), OpenSSL's hashlib, shutil, orjson,
+    YAML and Textual stay out of a scan, and orjson, YAML and Textual out of a diary note."""
+    slow = ["orjson", "textual", "yaml"]
+    if command[0] == "scan":
+        slow += ["dataclasses", "inspect", "hashlib", "shutil"]
+        run_cli("scan", "--json", data_dir=data_dir)  # the first scan compiles the indicators
     script = (
         "import contextlib, io, sys\n"
         "from devicecheck.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
-        f"    code = main(['--data-dir', {str(data_dir)!r}, 'scan', '--json'])\n"
-        "slow = ('dataclasses', 'inspect', 'hashlib', 'shutil', 'orjson', 'textual', 'yaml')\n"
-        "print(code, sorted(m for m in slow if m in sys.modules))\n"
+        f"    code = main(['--data-dir', {str(data_dir)!r}, *{list(command)!r}])\n"
+        f"print(code, sorted(m for m in {slow!r} if m in sys.modules))\n"
     )
-    run_cli("scan", "--json", data_dir=data_dir)  # the first scan compiles the indicators
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=False
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,6 @@ from typing import Any
 from devicecheck.core.evidence.attachments import attachment_problem
 from devicecheck.core.evidence.entries import FIELDS, GENESIS, LogLineError
 from devicecheck.core.files import refuse_symlink
-
-try:
-    from orjson import loads as _orjson_loads
-except ImportError:  # pragma: no cover - orjson is a dependency; verify still works without it
-    _orjson_loads = json.loads
 
 # The reasons verify can give, first word of every BadEntry.reason.
 EDITED = "edited"
@@ -124,7 +119,7 @@ class _Chain:
 
 
 def _walk_chain(handle: Any) -> _Chain:
-    loads = _fast_loads
+    loads = _line_parser()
     sha256 = hashlib.sha256
     with_files = _KINDS_WITH_FILES
     references: list[_Reference] = []
@@ -156,12 +151,24 @@ def _walk_chain(handle: Any) -> _Chain:
     return _Chain(count, tip, before_tip, references)
 
 
-def _fast_loads(raw: bytes) -> Any:
-    """orjson when it is installed (about twice as fast); json for anything orjson refuses."""
+def _line_parser() -> Callable[[bytes], Any]:
+    """orjson when it is installed (about twice as fast); json for anything orjson refuses.
+
+    Imported here, when a log is verified, not with this module: orjson takes ~10 ms to load,
+    which every `log add-note` and `scan --save` would pay otherwise.
+    """
     try:
-        return _orjson_loads(raw)
-    except ValueError:
-        return json.loads(raw.decode("utf-8"))
+        from orjson import loads as fast
+    except ImportError:  # pragma: no cover - orjson is a dependency; verify works without it
+        return json.loads
+
+    def loads(raw: bytes) -> Any:
+        try:
+            return fast(raw)
+        except ValueError:
+            return json.loads(raw.decode("utf-8"))
+
+    return loads
 
 
 def _lenient(lines: Iterable[bytes]) -> list[dict[str, Any] | None]:
