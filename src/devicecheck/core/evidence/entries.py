@@ -85,10 +85,6 @@ def canonical_json(value: Any) -> bytes:
         raise DeviceCheckError(f"this cannot be stored in the evidence log: {error}") from None
 
 
-def entry_hash(fields_without_hash: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(fields_without_hash)).hexdigest()
-
-
 def utc_now() -> str:
     """Now, UTC, ISO 8601 with offset, to the millisecond (entries can be close together)."""
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")

@@ -6,11 +6,9 @@ A separate file, because on Windows a locked byte range of the log itself could 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from devicecheck.core.files import PRIVATE_FILE_MODE, refuse_symlink
@@ -48,15 +46,6 @@ class InterProcessLock:
                 _unlock(self._fd)
         finally:
             self._threads.release()
-
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        """Hold the lock for the body of the `with`."""
-        self.acquire()
-        try:
-            yield
-        finally:
-            self.release()
 
     def close(self) -> None:
         with self._threads:
