@@ -7,4 +7,10 @@ import time
 
 def utc_now() -> str:
     """The current time, UTC, ISO 8601 with offset, to the second."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    return utc_iso(time.time())
+
+
+def utc_iso(timestamp: float) -> str:
+    """A POSIX timestamp as UTC ISO 8601 with offset, to the second (what datetime's
+    isoformat gives, without importing datetime)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(timestamp))

@@ -275,9 +275,9 @@ def _cache_document(data: bytes) -> dict:
 
 
 def _decode_document(document: dict, key: str) -> IndicatorSet:
+    """A set from a cache document `_cache_document` has read; InvalidDataError if off."""
     if (
-        not isinstance(document, dict)
-        or document.get("cache_format") != CACHE_FORMAT
+        document.get("cache_format") != CACHE_FORMAT
         or document.get("key") != key
         or not isinstance(document.get("sources"), list)
         or not isinstance(document.get("apps"), list)

@@ -1,16 +1,16 @@
 """Running processes against the indicators: names, executable paths and command lines.
 
-psutil is asked for every field in one pass. A process that vanishes is skipped; one whose details are denied is still matched
-on what could be read, and counted under not_examined.
+psutil is asked for every field in one pass. A process that vanishes is skipped; one whose
+details are denied is still matched on what could be read, and counted under not_examined.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from devicecheck.core.clock import utc_iso
 from devicecheck.core.scan.findings import (
     Finding,
     NotExamined,
@@ -26,13 +26,6 @@ PROCESS_ATTRS = ("pid", "name", "exe", "cmdline", "username", "create_time", "pp
 _CHUNK = 1024 * 1024
 _DENIED = object()
 _hash_cache: dict[tuple[str, int, int], str] = {}
-
-
-def iso_utc(timestamp: float | None) -> str | None:
-    if timestamp is None:
-        return None
-    # As datetime's isoformat (UTC, to the second) without importing datetime for it.
-    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(timestamp))
 
 
 def sha256_of_file(path: str | None) -> str | None:
@@ -64,13 +57,14 @@ def _value(info: dict[str, Any], name: str) -> Any:
 def process_from_info(info: dict[str, Any]) -> ProcessInfo:
     """A ProcessInfo from psutil's `info` dict (denied fields become None or empty)."""
     cmdline = _value(info, "cmdline") or ()
+    created = _value(info, "create_time")
     return ProcessInfo(
         pid=int(info["pid"]),
         name=_value(info, "name") or "",
         exe=_value(info, "exe") or None,
         cmdline=tuple(str(part) for part in cmdline),
         username=_value(info, "username"),
-        started_at=iso_utc(_value(info, "create_time")),
+        started_at=utc_iso(created) if created is not None else None,
         ppid=_value(info, "ppid"),
     )
 
