@@ -7,8 +7,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from devicecheck.core.yamltext import parse_yaml
 from devicecheck.errors import DeviceCheckError, InvalidDataError
 
 DEFAULT_REGION = "GB"
@@ -131,12 +130,7 @@ def parse_helplines(data: Any) -> HelplineBook:
 def load_helplines() -> HelplineBook:
     """The shipped help lines (read once per process)."""
     text = resources.files("devicecheck").joinpath("data/helplines.yaml").read_text("utf-8")
-    try:
-        # libyaml's loader where PyYAML has it: the welcome screen waits for this file.
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as error:
-        raise InvalidDataError(f"helplines.yaml is not valid YAML: {error}") from None
-    return parse_helplines(data)
+    return parse_helplines(parse_yaml(text, "helplines.yaml"))
 
 
 def region_for(code: str | None) -> Region:

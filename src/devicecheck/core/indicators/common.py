@@ -49,23 +49,6 @@ def decode(data: bytes, where: str) -> str:
         raise InvalidDataError(f"{where}: not UTF-8 text (byte {error.start})") from None
 
 
-def parse_yaml(text: str, where: str) -> Any:
-    """Parse one YAML document with the safe loader; errors carry line and column."""
-    import yaml  # only when a file must be parsed: a scan with a warm cache never needs it
-
-    # libyaml's loader when present: it reads the 319 LOLRMM files several times faster.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        return yaml.load(text, Loader=loader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        place = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = error.problem or error.context or "invalid YAML"
-        raise InvalidDataError(f"{where}{place}: invalid YAML: {problem}") from None
-    except (yaml.YAMLError, ValueError, RecursionError) as error:
-        raise InvalidDataError(f"{where}: invalid YAML: {error}") from None
-
-
 def parse_json(text: str, where: str) -> Any:
     try:
         return json.loads(text)

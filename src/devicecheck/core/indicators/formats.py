@@ -12,13 +12,13 @@ from typing import Any
 from devicecheck.core.indicators.common import (
     decode,
     parse_json,
-    parse_yaml,
     read_bytes,
     read_text,
     sha256_hex,
     slug,
 )
 from devicecheck.core.indicators.model import IndicatorSet, SourceInfo
+from devicecheck.core.yamltext import parse_yaml
 from devicecheck.errors import InvalidDataError
 
 FORMATS: tuple[str, ...] = ("echap", "lolrmm", "stix2", "curated")
