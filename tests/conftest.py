@@ -52,6 +52,15 @@ def run_cli(
     )
 
 
+async def wait_for(pilot, condition, tries: int = 200) -> None:
+    """Let the app run until `condition()` holds (workers finish in their own time)."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the app did not get there")
+
+
 def assert_one_line_error(
     result: subprocess.CompletedProcess[str], code: int | Sequence[int] = 2
 ) -> None:

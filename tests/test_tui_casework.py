@@ -13,19 +13,11 @@ from devicecheck.tui.components.action import ActionModal
 from devicecheck.tui.components.note import NoteModal
 from devicecheck.tui.components.summary import SummaryScreen
 from devicecheck.tui.components.walkthrough import WalkthroughScreen
+from tests.conftest import wait_for
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "sample-checklist.yaml"
 SIZE = (80, 24)
 CASEWORKER = CaseworkerDetails(name="Priya Shah", organisation="Safe Steps", client_ref="C-17")
-
-
-async def wait_for(pilot, condition, tries: int = 200) -> None:
-    """Let the app run until `condition()` holds (workers finish in their own time)."""
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the app did not get there")
 
 
 def new_session(data_dir: Path, mode: str):

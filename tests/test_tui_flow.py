@@ -20,17 +20,9 @@ from devicecheck.tui.components.scan import ScanScreen
 from devicecheck.tui.components.setup import SetupScreen
 from devicecheck.tui.components.summary import SummaryScreen
 from devicecheck.tui.components.walkthrough import WalkthroughScreen
+from tests.conftest import wait_for
 
 SIZE = (80, 24)
-
-
-async def wait_for(pilot, condition, tries: int = 200) -> None:
-    """Let the app run until `condition()` holds (workers finish in their own time)."""
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the app did not get there")
 
 
 async def choose(pilot, option: str) -> None:
