@@ -1,4 +1,5 @@
-"""What every benchmark shares: the command to run and bytecode prepared as an install has it.
+"""What every benchmark shares: the command to run, bytecode prepared as an install has it, and
+the index lookups a scan of this computer builds.
 
 pip compiles bytecode when it installs devicecheck; a source checkout run with
 PYTHONDONTWRITEBYTECODE set would instead recompile every module on every start and measure the
@@ -10,6 +11,9 @@ from __future__ import annotations
 import compileall
 import sys
 from pathlib import Path
+
+# What a scan looks up (IndicatorSet.index builds each on first use; never the domains).
+SCAN_LOOKUPS = ("process_names", "autostart_names", "ips", "ports", "exe_paths", "cmdlines")
 
 
 def devicecheck_command() -> list[str]:

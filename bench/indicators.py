@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import SCAN_LOOKUPS
+
 from devicecheck.core.datadir import DataDir
 from devicecheck.core.indicators import load_indicators
 from devicecheck.core.indicators.store import parse_bundled
@@ -27,7 +29,7 @@ from devicecheck.core.indicators.store import parse_bundled
 def scan_lookups(indicators) -> None:
     """Build what a scan of this computer looks up (the index builds each lookup on first use)."""
     index = indicators.index
-    for lookup in ("process_names", "autostart_names", "ips", "ports", "exe_paths", "cmdlines"):
+    for lookup in SCAN_LOOKUPS:
         getattr(index, lookup)
 
 

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import devicecheck_command, prepare_bytecode
+from benchlib import SCAN_LOOKUPS, devicecheck_command, prepare_bytecode
 
 BASELINE = (
     "import psutil\n"
@@ -39,7 +39,7 @@ LOAD = (
     "from devicecheck.core.indicators import load_indicators\n"
     "indicators = load_indicators(DataDir.resolve())\n"
     "index = indicators.index\n"
-    "for lookup in ('process_names', 'autostart_names', 'ips', 'ports', 'exe_paths', 'cmdlines'):\n"
+    f"for lookup in {SCAN_LOOKUPS!r}:\n"
     "    getattr(index, lookup)\n"
     "print(time.perf_counter() - started, len(indicators.apps))\n"
 )
