@@ -30,7 +30,7 @@ ANSWER_LABELS = {
     "unsure": "Not sure",
     "skip": "Skipped",
 }
-CONSENT_STEPS = ("walkthrough", "scan", "evidence", "report")
+CONSENT_STEPS = ("walkthrough", "scan", "evidence", "report", "phone-scan")
 CONSENT_ANSWERS = ("given", "declined")
 SELF = "self"
 _SESSION_ID = re.compile(r"^[0-9]{8}-[0-9a-f]{6}$")

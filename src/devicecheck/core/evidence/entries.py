@@ -28,6 +28,10 @@ KINDS: tuple[str, ...] = (
     "attachment",
     "amendment",
     "repair",
+    "answer",
+    "consent",
+    "case-note",
+    "action",
 )
 GENESIS = "0" * 64  # `prev` of the first entry
 FIELDS: frozenset[str] = frozenset(
