@@ -106,7 +106,7 @@ def test_a_process_under_an_indicator_name_is_found_with_pid_and_hash(programs, 
     advice = finding.advice.lower()
     assert "do not uninstall it straight away" in advice
     assert "devicecheck scan --save" in advice and "screenshots" in advice
-    assert "0808 802 0300" in advice and "domestic-abuse service" in advice
+    assert "0808 802 0300" in advice and "national domestic abuse helpline" in advice
     assert "safer device" in advice
     assert result.to_dict()["findings"][0]["process"]["pid"] == process.pid
 

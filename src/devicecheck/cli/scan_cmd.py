@@ -87,7 +87,8 @@ def scan(args: argparse.Namespace) -> int:
     except InvalidDataError as error:  # exit 2, not 1: 1 means the scan found something
         raise DeviceCheckError(error.message) from None
     observer = _StageLines() if not args.json and sys.stderr.isatty() else None
-    result = scan.finish(indicators, observer)
+    region = region_of(args)  # a wrong --region is refused before the scan, not after
+    result = scan.finish(indicators, observer, region=region.code, data_dir=data_dir)
     saved = None
     if args.save or session is not None:
         saved = _save(result, data_dir, session, store)
@@ -97,7 +98,7 @@ def scan(args: argparse.Namespace) -> int:
             document["evidence_entry"] = saved
         print_json(document)
     else:
-        print(render_result(result, region_of(args)))
+        print(render_result(result, region))
     if saved is not None:
         where = f" and session {session.id}" if session is not None else ""
         tell(f"Saved to the evidence log{where} (scan entry {saved}).")

@@ -1,9 +1,10 @@
-"""The whole scan: processes, then connections, then start-up entries; and saving it as evidence.
+"""The whole scan: processes, connections, start-up entries, then the extra checks; and saving it.
 
 The connections are read on a second thread from `begin_scan` on, while this one loads the
 indicators and reads the processes and start-up entries (the kernel takes ~10 ms to produce
 /proc/net/tcp, without holding Python's lock); everything is checked and reported in the order
-above.
+above. Then every check in `core.scan.checks.EXTRA_CHECKS` runs, each given a `ScanContext`,
+and what each returns is merged into the result.
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 from devicecheck.core.clock import utc_now
 from devicecheck.core.indicators.model import IndicatorSet
 from devicecheck.core.scan.autostart import AutostartRoots, check_autostart, collect_autostart
+from devicecheck.core.scan.checks import EXTRA_CHECKS, Check, stage_name
 from devicecheck.core.scan.connections import check_connections, observe_connections
 from devicecheck.core.scan.findings import (
     LIMITS,
+    CheckOutcome,
+    Coverage,
     Finding,
     NotExamined,
+    ScanContext,
     ScanResult,
 )
 from devicecheck.core.scan.matching import Matcher
@@ -33,6 +38,9 @@ from devicecheck.core.scan.processes import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from devicecheck.core.datadir import DataDir
     from devicecheck.core.evidence import Entry, EvidenceLog
     from devicecheck.core.sessions import Session, SessionStore
 
@@ -61,8 +69,16 @@ class ScanInProgress:
         *,
         autostart_roots: AutostartRoots | None = None,
         platform: str | None = None,
+        region: str | None = None,
+        data_dir: DataDir | None = None,
+        home: Path | None = None,
+        checks: list[Check] | None = None,
     ) -> ScanResult:
-        """Processes, then the connections, then start-up entries, against `indicators`."""
+        """Processes, connections, start-up entries, then `checks` (default: EXTRA_CHECKS).
+
+        `region` words the advice (its help lines); `data_dir` is where a check may keep or
+        read what it needs (None: nothing kept); `home` is the person's home folder.
+        """
         platform = platform or sys.platform
         matcher = Matcher(indicators)
         not_examined: list[NotExamined] = []
@@ -88,21 +104,40 @@ class ScanInProgress:
         findings += check_autostart(matcher, collected.entries)
         _advanced(observer, "autostart", len(collected.entries))
 
+        examined = {
+            "processes": len(processes),
+            "connections": len(connections),
+            "autostart_entries": len(collected.entries),
+            "indicator_apps": len(indicators.apps),
+        }
+        context = ScanContext(
+            processes=tuple(processes),
+            platform=platform,
+            home=home if home is not None else _home(),
+            indicators=indicators,
+            data_dir=data_dir,
+            region=region,
+        )
+        coverage: list[Coverage] = []
+        for check in EXTRA_CHECKS if checks is None else checks:
+            outcome = _run_check(check, context, observer)
+            findings += outcome.findings
+            for key, count in outcome.examined.items():
+                examined[key] = examined.get(key, 0) + count
+            not_examined += outcome.not_examined
+            coverage += outcome.coverage
+
         return ScanResult(
             started_at=self.started_at,
             finished_at=utc_now(),
             host=_host_name(),
             platform=_describe_system(platform),
             findings=tuple(sorted(findings, key=_finding_order)),
-            examined={
-                "processes": len(processes),
-                "connections": len(connections),
-                "autostart_entries": len(collected.entries),
-                "indicator_apps": len(indicators.apps),
-            },
+            examined=examined,
             not_examined=tuple(not_examined),
             indicators=indicator_summary(indicators),
             limits=LIMITS,
+            coverage=tuple(coverage),
         )
 
 
@@ -117,11 +152,41 @@ def run_scan(
     *,
     autostart_roots: AutostartRoots | None = None,
     platform: str | None = None,
+    region: str | None = None,
+    data_dir: DataDir | None = None,
+    home: Path | None = None,
+    checks: list[Check] | None = None,
 ) -> ScanResult:
     """Scan this computer against `indicators`. Reads only; changes nothing; sends nothing."""
     return begin_scan().finish(
-        indicators, observer, autostart_roots=autostart_roots, platform=platform
+        indicators,
+        observer,
+        autostart_roots=autostart_roots,
+        platform=platform,
+        region=region,
+        data_dir=data_dir,
+        home=home,
+        checks=checks,
     )
+
+
+def _run_check(check: Check, context: ScanContext, observer: ScanObserver | None) -> CheckOutcome:
+    """One extra check; one that fails is listed as not examined, with its error, not raised."""
+    stage = stage_name(check)
+    _started(observer, stage, 1)
+    try:
+        outcome = check(context)
+    except Exception as error:  # a check's fault must not cost the person the whole scan
+        reason = f"the check failed ({type(error).__name__}: {error})"
+        outcome = CheckOutcome(not_examined=(NotExamined(stage.replace("_", " "), reason),))
+    _advanced(observer, stage, 1)
+    return outcome
+
+
+def _home() -> Path:
+    from pathlib import Path
+
+    return Path.home()
 
 
 def _host_name() -> str:

@@ -9,11 +9,13 @@ The records are immutable named tuples rather than dataclasses, for the start-up
 `devicecheck scan` (see `core.indicators.model`); `_replace` makes a changed copy.
 """
 
+from __future__ import annotations
+
 import os
 import re
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from devicecheck.core.indicators.model import (
     DUAL_USE_CATEGORIES,
@@ -22,7 +24,24 @@ from devicecheck.core.indicators.model import (
     normalise_process_name,
 )
 
-KINDS = ("process", "connection", "autostart", "listener")
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from devicecheck.core.datadir import DataDir
+
+# What a finding is about: the first four come from the indicator lists; the rest from the
+# checks in `core.scan.checks.EXTRA_CHECKS` (browser history and extensions, behaviour signs).
+KINDS = (
+    "process",
+    "connection",
+    "autostart",
+    "listener",
+    "history",
+    "extension",
+    "input-capture",
+    "hidden",
+    "access",
+)
 CONFIDENCES = ("high", "medium", "low")
 HIGH_SEVERITY_CATEGORIES = frozenset({"stalkerware", "spyware", "keylogger"})
 
@@ -78,20 +97,19 @@ LIMITS: tuple[str, ...] = (
     "microphones are not found by a computer scan.",
 )
 
-_STALKERWARE_ADVICE = (
-    "Do not uninstall it straight away: the person who installed it may notice, and evidence "
-    "may be lost. Record it first (run `devicecheck scan --save`, and take screenshots or "
-    "photos of the screen). Talk to the National Stalking Helpline (UK, 0808 802 0300) or a "
-    "domestic-abuse service where you live before you change anything; they can help you plan "
-    "what to do safely. Consider using a safer device (one the other person has never had "
-    "access to) for anything private in the meantime."
+_RECORD_FIRST = (
+    "Do not {remove} straight away: the person who installed it may notice, and evidence may "
+    "be lost. Record it first (run `devicecheck scan --save`, and take screenshots or photos of "
+    "the screen). Talk to {help} before you change anything; they can help you plan what to do "
+    "safely."
 )
-_DUAL_USE_ADVICE = (
-    "Check: did you, or someone you trust, install this? {what} If you did not expect it, do "
-    "not remove it straight away: the person who installed it may notice, and evidence may be "
-    "lost. Record it first (`devicecheck scan --save`, screenshots), and talk to the National "
-    "Stalking Helpline (UK, 0808 802 0300) or a domestic-abuse service before you change "
-    "anything."
+_SAFER_DEVICE = (
+    " Consider using a safer device (one the other person has never had access to) for "
+    "anything private in the meantime."
+)
+_SECRET_WATCHING = "This looks like software that secretly watches what you do on this computer. "
+_DUAL_USE_QUESTION = (
+    "Check: did you, or someone you trust, install this? {what} If you did not expect it, "
 )
 _DUAL_USE_WHAT = {
     "remote-access": "It lets someone see and control this computer from elsewhere; it is also "
@@ -101,6 +119,12 @@ _DUAL_USE_WHAT = {
     "employee-monitoring": "It is sold to let employers watch work computers; on a personal "
     "computer it can be used to watch you.",
 }
+# A client (a VNC viewer, PuTTY) connects out from here: it does not let anyone in.
+_CLIENT_WHAT = (
+    "It is a program for connecting from this computer to another one; on its own it does not "
+    "let anyone into this computer, but it can show that someone used this computer to reach "
+    "another."
+)
 _WEAK_EVIDENCE = {
     "listener": " Note: this is based only on a network port being open, which is weak evidence: "
     "other, harmless programs can use the same port.",
@@ -199,6 +223,23 @@ class NotExamined(NamedTuple):
         return {"what": self.what, "reason": self.reason, "count": self.count}
 
 
+class Coverage(NamedTuple):
+    """How one kind of indicator was used by this scan, or why it could not be.
+
+    `kind` is an indicator field (process_names, exe_paths, domains, ...) or a check's own
+    name; `used` says whether anything on this computer was compared with it; `how` says
+    with what, in plain words ("compared with browser history of 2 profiles", "not compared
+    with anything: no browser history was found").
+    """
+
+    kind: str
+    used: bool
+    how: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "used": self.used, "how": self.how}
+
+
 class ScanResult(NamedTuple):
     """A whole scan: its findings, what was examined and not, the indicators and the limits."""
 
@@ -211,6 +252,7 @@ class ScanResult(NamedTuple):
     not_examined: tuple[NotExamined, ...]
     indicators: tuple[dict[str, Any], ...]
     limits: tuple[str, ...] = LIMITS
+    coverage: tuple[Coverage, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -221,6 +263,7 @@ class ScanResult(NamedTuple):
             "findings": [finding.to_dict() for finding in self.findings],
             "examined": dict(self.examined),
             "not_examined": [item.to_dict() for item in self.not_examined],
+            "coverage": [item.to_dict() for item in self.coverage],
             "indicators": [dict(source) for source in self.indicators],
             "limits": list(self.limits),
         }
@@ -234,6 +277,30 @@ class ScanResult(NamedTuple):
 
     def has_high_severity(self) -> bool:
         return any(finding.severity == "high" for finding in self.findings)
+
+
+class ScanContext(NamedTuple):
+    """What every extra check (`core.scan.checks.EXTRA_CHECKS`) is given to work with."""
+
+    processes: tuple[ProcessInfo, ...]  # every running process, as the scan read them
+    platform: str  # sys.platform style: linux, darwin, win32
+    home: Path  # the home folder of the person running the scan
+    indicators: IndicatorSet
+    data_dir: DataDir | None  # None when the scan keeps nothing (no baseline can be read)
+    region: str | None  # help-line region code, for advice (None: the default region)
+
+
+class CheckOutcome(NamedTuple):
+    """What one extra check found, how much it looked at, and what it could not read.
+
+    `examined` counts are added to the scan's (e.g. {"browser_profiles": 2}); `coverage` says
+    which indicator kinds the check used (e.g. domains compared with browser history).
+    """
+
+    findings: tuple[Finding, ...] = ()
+    examined: Mapping[str, int] = MappingProxyType({})
+    not_examined: tuple[NotExamined, ...] = ()
+    coverage: tuple[Coverage, ...] = ()
 
 
 # --- rules -------------------------------------------------------------------------------------
@@ -271,19 +338,45 @@ def confidence_for(fields: Iterable[str], name: str = "") -> str:
     return "low"
 
 
-def advice_for(category: str, kind: str, confidence: str) -> str:
-    if category in DUAL_USE_CATEGORIES:
-        text = _DUAL_USE_ADVICE.format(what=_DUAL_USE_WHAT.get(category, ""))
+def help_words(region: str | None) -> str:
+    """Who to talk to, for the scan's region: its stalking and domestic-abuse lines."""
+    from devicecheck.core.helplines import help_phrase  # only when there is advice to give
+
+    return help_phrase(region)
+
+
+def record_first_advice(region: str | None, *, remove: str = "remove it") -> str:
+    """The ending every finding's advice shares: record first, talk to the region's help."""
+    return _RECORD_FIRST.format(remove=remove, help=help_words(region))
+
+
+def advice_for(
+    category: str, kind: str, confidence: str, region: str | None = None, *, client: bool = False
+) -> str:
+    """What to do about a match with a known product, for the person's region.
+
+    `client` is a tool that connects out (a viewer, an SSH client): it is worded as such.
+    """
+    if client:
+        text = _DUAL_USE_QUESTION.format(what=_CLIENT_WHAT) + record_first_advice(region)
+    elif category in DUAL_USE_CATEGORIES:
+        what = _DUAL_USE_WHAT.get(category, "")
+        text = _DUAL_USE_QUESTION.format(what=what) + record_first_advice(region)
     else:
-        text = (
-            "This looks like software that secretly watches what you do on this computer. "
-            + _STALKERWARE_ADVICE
-        )
+        text = _SECRET_WATCHING + record_first_advice(region, remove="uninstall it") + _SAFER_DEVICE
     if kind == "listener":
         text += _WEAK_EVIDENCE["listener"]
     elif confidence == "low":
         text += _WEAK_EVIDENCE["low"]
     return text
+
+
+def advice_for_behaviour(what: str, region: str | None, *, secret: bool = True) -> str:
+    """Advice for a finding of an extra check: `what` (the check's own words on what it saw and
+    what it may mean), then the shared "record it first, talk to help" ending for the region.
+    `secret` adds the suggestion to use a safer device meanwhile."""
+    text = what.rstrip() + " " + record_first_advice(region, remove="change or remove anything")
+    return text + (_SAFER_DEVICE if secret else "")
 
 
 def source_of(indicators: IndicatorSet, app: AppIndicator) -> dict[str, str]:
@@ -303,6 +396,7 @@ def make_finding(
     confidence: str,
     process: ProcessInfo | None = None,
     detail: dict[str, Any] | None = None,
+    region: str | None = None,
 ) -> Finding:
     """One finding; the first match is the headline, the rest go into `detail["also_matched"]`."""
     extra = dict(detail or {})
@@ -317,10 +411,50 @@ def make_finding(
         confidence=confidence,
         matched=matches[0],
         process=process,
-        advice=advice_for(app.category, kind, confidence),
+        advice=advice_for(app.category, kind, confidence, region),
         source=source_of(indicators, app),
         detail=extra,
     )
+
+
+def make_behaviour_finding(
+    *,
+    kind: str,
+    app: str,
+    category: str,
+    severity: str,
+    confidence: str,
+    matched: Match,
+    advice: str,
+    process: ProcessInfo | None = None,
+    detail: Mapping[str, Any] | None = None,
+    source: Mapping[str, str] | None = None,
+) -> Finding:
+    """A finding from a check that needs no indicator list (or reads one in its own way).
+
+    `app` names what was seen in plain words (a program's name, "a browser extension"); the
+    advice is the check's own, usually from `advice_for_behaviour(...)`; `source` defaults to
+    the check itself: {"id": "behaviour", "name": "devicecheck behaviour check"}.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown finding kind {kind!r}")
+    if confidence not in CONFIDENCES:
+        raise ValueError(f"unknown confidence {confidence!r}")
+    return Finding(
+        kind=kind,
+        app=app,
+        category=category,
+        severity=severity,
+        confidence=confidence,
+        matched=matched,
+        process=process,
+        advice=advice,
+        source=dict(source or _BEHAVIOUR_SOURCE),
+        detail=dict(detail or {}),
+    )
+
+
+_BEHAVIOUR_SOURCE = {"id": "behaviour", "name": "devicecheck behaviour check"}
 
 
 _FIELD_ORDER = {

@@ -1,0 +1,34 @@
+"""The scan's extra checks: one module each (mvt's shape), run after the indicator stages.
+
+Each check is a function `(context: ScanContext) -> CheckOutcome`. The engine runs every
+function in `EXTRA_CHECKS`, in order, after the processes, connections and start-up entries,
+tells the observer about each (the stage is the function's name without `check_`), and merges what each returns into the
+result: findings, `examined` counts (added up), `not_examined` places and `coverage` lines.
+
+A check module imports `ScanContext`, `CheckOutcome`, `Coverage`, `Match`, `NotExamined` and
+`make_behaviour_finding` / `advice_for_behaviour` from `core.scan.findings`, not from here:
+this module imports the checks, so importing it back from a check would be circular. A
+check reads only, never changes anything, never uses the network, and reports a place it
+could not read as `NotExamined(what, reason)` instead of raising. Should a check raise all
+the same, the engine lists that check as not examined, with the error, and goes on.
+
+To add a check: import its function here and append it to `EXTRA_CHECKS` (one line each).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from devicecheck.core.scan.findings import CheckOutcome, ScanContext
+
+Check = Callable[[ScanContext], CheckOutcome]
+
+EXTRA_CHECKS: list[Check] = []
+
+
+def stage_name(check: Check) -> str:
+    """What the observer is told this check is called (`check_browser_history`: "browser_history")."""
+    return getattr(check, "__name__", "check").removeprefix("check_")
+
+
+__all__ = ["EXTRA_CHECKS", "Check", "CheckOutcome", "ScanContext", "stage_name"]

@@ -1,0 +1,127 @@
+"""The engine's extra checks: each is run with a ScanContext, and what it returns is merged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devicecheck.core.datadir import DataDir
+from devicecheck.core.indicators.model import IndicatorSet, SourceInfo
+from devicecheck.core.scan import run_scan
+from devicecheck.core.scan.checks import EXTRA_CHECKS, stage_name
+from devicecheck.core.scan.findings import (
+    KINDS,
+    CheckOutcome,
+    Coverage,
+    Match,
+    NotExamined,
+    ScanContext,
+    advice_for_behaviour,
+    make_behaviour_finding,
+)
+
+NO_INDICATORS = IndicatorSet((SourceInfo("test", "Test indicators", "CC0", "", "", "1"),), ())
+
+
+class Stages:
+    def __init__(self) -> None:
+        self.started: list[tuple[str, int]] = []
+        self.progress: list[tuple[str, int]] = []
+
+    def stage_started(self, stage: str, total: int) -> None:
+        self.started.append((stage, total))
+
+    def advanced(self, stage: str, done: int) -> None:
+        self.progress.append((stage, done))
+
+
+def check_planted_history(context: ScanContext) -> CheckOutcome:
+    finding = make_behaviour_finding(
+        kind="history",
+        app="a stalkerware vendor's site",
+        category="stalkerware",
+        severity="high",
+        confidence="medium",
+        matched=Match("example-spy.test", "domains", "https://example-spy.test/buy"),
+        advice=advice_for_behaviour("This computer visited a spyware seller.", context.region),
+        detail={"home": str(context.home), "processes_seen": len(context.processes)},
+    )
+    return CheckOutcome(
+        findings=(finding,),
+        examined={"browser_profiles": 2, "processes": 1},
+        not_examined=(NotExamined("Firefox profile default", "database locked"),),
+        coverage=(Coverage("domains", True, "compared with browser history of 2 profiles"),),
+    )
+
+
+def check_that_breaks(context: ScanContext) -> CheckOutcome:
+    raise RuntimeError("odd bytes")
+
+
+def test_extra_checks_start_empty_and_are_named_by_their_function():
+    assert isinstance(EXTRA_CHECKS, list)
+    assert stage_name(check_planted_history) == "planted_history"
+    assert {"history", "extension", "input-capture", "hidden", "access"} <= set(KINDS)
+
+
+def test_each_check_is_given_the_context_and_its_outcome_is_merged(tmp_path: Path):
+    observer = Stages()
+    data_dir = DataDir(tmp_path / "data")
+
+    result = run_scan(
+        NO_INDICATORS,
+        observer,
+        platform="linux",
+        region="US",
+        data_dir=data_dir,
+        home=tmp_path,
+        checks=[check_planted_history],
+    )
+
+    finding = next(f for f in result.findings if f.kind == "history")
+    assert finding.detail["home"] == str(tmp_path)
+    assert finding.detail["processes_seen"] == result.examined["processes"] - 1
+    assert finding.source == {"id": "behaviour", "name": "devicecheck behaviour check"}
+    assert result.examined["browser_profiles"] == 2
+    assert NotExamined("Firefox profile default", "database locked") in result.not_examined
+    assert result.to_dict()["coverage"] == [
+        {"kind": "domains", "used": True, "how": "compared with browser history of 2 profiles"}
+    ]
+    assert ("planted_history", 1) in observer.started
+    assert ("planted_history", 1) in observer.progress
+
+
+def test_a_check_that_raises_is_listed_as_not_examined_and_the_scan_goes_on(tmp_path: Path):
+    result = run_scan(
+        NO_INDICATORS,
+        platform="linux",
+        home=tmp_path,
+        checks=[check_that_breaks, check_planted_history],
+    )
+
+    failed = [item for item in result.not_examined if item.what == "that breaks"]
+    assert failed and "odd bytes" in failed[0].reason
+    assert any(f.kind == "history" for f in result.findings)
+
+
+def test_behaviour_advice_follows_the_region():
+    us = advice_for_behaviour("Something odd was seen.", "US")
+    gb = advice_for_behaviour("Something odd was seen.", "GB")
+
+    assert us.startswith("Something odd was seen.")
+    assert "800-799" in us and "0808" not in us
+    assert "0808 802 0300" in gb
+
+
+def test_a_behaviour_finding_with_an_unknown_kind_is_refused():
+    import pytest
+
+    with pytest.raises(ValueError):
+        make_behaviour_finding(
+            kind="rumour",
+            app="x",
+            category="stalkerware",
+            severity="high",
+            confidence="low",
+            matched=Match("x", "x", "x"),
+            advice="x",
+        )
