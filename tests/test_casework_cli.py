@@ -216,8 +216,8 @@ def test_session_end_is_logged_only_with_consent_to_keep_evidence(data_dir: Path
     assert ended.returncode == 0, ended.stderr
     entry_id = json.loads(ended.stdout)["log_entry"]
     entries = log.entries(session=session_id)
-    assert [e.kind for e in entries] == ["note", "session-end"]
-    assert entries[0].data["consent"]["step"] == "evidence"
+    assert [e.kind for e in entries] == ["consent", "session-end"]
+    assert entries[0].data["step"] == "evidence" and entries[0].data["answer"] == "given"
     assert entries[1].id == entry_id and entries[1].author == "Maria Nowak"
 
     other = _new_caseworker_session(data_dir)

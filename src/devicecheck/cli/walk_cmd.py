@@ -62,6 +62,7 @@ def plain_walk(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from devicecheck.cli.item_text import help_lines_text, item_text
     from devicecheck.core.casework import require_consent
     from devicecheck.core.checklists import load_checklists
+    from devicecheck.core.session_log import NotInLog, record_answer
     from devicecheck.core.sessions import SessionStore
     from devicecheck.core.walkthrough import first_unanswered, progress_at, walk_order
 
@@ -103,14 +104,16 @@ def plain_walk(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
             f"\n[{progress.answered + 1}/{progress.total}] {stop.checklist.title} "
             f"(question {progress.area_answered + 1} of {progress.area_total})\n"
         )
-        emit(item_text(stop.item, platforms, heading=follow) + "\n\n")
+        emit(item_text(stop.item, platforms, heading=follow, region_code=region.code) + "\n\n")
         answer = _read_answer(stdin, stdout)
         if answer is None:
             emit("\nStopped. Your answers so far are saved.\n")
             break
         value, note = answer
-        session.record_answer(stop.item.id, value, note)
-        store.save(session)
+        try:
+            record_answer(store.data_dir, session, stop.item.id, value, note)
+        except NotInLog as refused:
+            tell(refused.message)
         if value == "yes":
             emit(
                 "Saved as a concern. See 'If you find something' above; record it before you change anything.\n"

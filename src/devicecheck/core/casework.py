@@ -2,9 +2,10 @@
 
 Consent is recorded per step (walkthrough, scan, evidence, report) before the step happens.
 `require_consent` is the one gate every step calls; in a session without a caseworker it lets
-everything through, because the person is acting for themself. Consent changes are also written
-to the evidence log, when there is one and the client has agreed to it being kept (kind "note",
-with the consent under data["consent"]), so the record shows what was agreed and when.
+everything through, because the person is acting for themself. Consents (and their withdrawal),
+caseworker notes and action-plan items are also written to the evidence log as they are given,
+when the client has agreed to it being kept (`core.session_log` holds the rule and the entry
+shapes), so the record shows what was agreed and when.
 """
 
 from __future__ import annotations
@@ -13,6 +14,15 @@ import datetime as dt
 from typing import Any
 
 from devicecheck.core.datadir import DataDir
+from devicecheck.core.session_log import (
+    action_data,
+    append_item,
+    catch_up,
+    consent_data,
+    consent_text,
+    may_keep_evidence,
+    note_data,
+)
 from devicecheck.core.sessions import (
     CONSENT_STEPS,
     ActionStep,
@@ -59,10 +69,7 @@ def require_consent(session: Session, step: str) -> None:
 
 def may_write_evidence(session: Session) -> bool:
     """Whether this session may add entries to the evidence log."""
-    if session.mode != "caseworker":
-        return True
-    consent = session.consent_for("evidence")
-    return consent is not None and consent.answer == "given"
+    return may_keep_evidence(session)
 
 
 def _caseworker_name(session: Session) -> str:
@@ -77,15 +84,9 @@ def _caseworker_name(session: Session) -> str:
 def _log_if_allowed(
     data_dir: DataDir, session: Session, kind: str, data: dict[str, Any], *, force: bool = False
 ) -> Any:
-    """Append to the evidence log if it exists and the client agreed (or `force`); else None."""
-    if not (data_dir.evidence / "log.jsonl").exists():
-        return None
-    if not (force or may_write_evidence(session)):
-        return None
-    from devicecheck.core.evidence import EvidenceLog
-
+    """Append to the evidence log if the client agreed (or `force`); else None."""
     author = session.caseworker.name if session.caseworker else "self"
-    return EvidenceLog(data_dir).append(kind, data, session=session.id, author=author)
+    return append_item(data_dir, session, kind, data, author, force=force)
 
 
 def record_consent(
@@ -93,8 +94,9 @@ def record_consent(
 ) -> Consent:
     """Record the client's answer for a step, save the session, and note it in the log.
 
-    The log gets the entry when the client has agreed to evidence being kept, and also when
-    that agreement is withdrawn, so the withdrawal is on the record too.
+    The log gets a `consent` entry when the client has agreed to evidence being kept, and also
+    when that agreement is withdrawn, so the withdrawal is on the record too. When the agreement
+    is first given, the session's earlier items are written too (`session_log.catch_up`).
     """
     name = _caseworker_name(session)
     if not explained.strip():
@@ -102,9 +104,11 @@ def record_consent(
     evidence_before = may_write_evidence(session)
     consent = session.record_consent(step, explained.strip(), answer, recorded_by=name)
     SessionStore(data_dir).save(session)
-    text = f"Consent for {STEP_NAMES[step]}: {answer}. Explained: {consent.explained}"
-    payload = {"text": text, "consent": consent.__dict__.copy()}
-    _log_if_allowed(data_dir, session, "note", payload, force=evidence_before)
+    if not evidence_before and may_keep_evidence(session):
+        catch_up(data_dir, session)
+    else:
+        data = consent_data(consent, consent_text(consent))
+        _log_if_allowed(data_dir, session, "consent", data, force=evidence_before)
     return consent
 
 
@@ -124,6 +128,7 @@ def add_note(
             )
     note = session.add_caseworker_note(text, author=name, item_id=item_id)
     SessionStore(data_dir).save(session)
+    _log_if_allowed(data_dir, session, "case-note", note_data(note))
     return note
 
 
@@ -141,14 +146,14 @@ def add_action(
         raise DeviceCheckError(f"--by must be a date like 2026-12-01, not {by_when!r}") from None
     step = session.add_action(what.strip(), who.strip(), by_when.strip(), caution.strip())
     SessionStore(data_dir).save(session)
+    _log_if_allowed(data_dir, session, "action", action_data(step))
     return step
 
 
 def end_session(data_dir: DataDir, session: Session) -> Any:
     """Record when the session ended; add a `session-end` entry to the log when allowed.
 
-    Returns the log entry, or None when none was written (no log, or no consent to keep
-    evidence). Ending twice is refused so the recorded end time stays the first one.
+    Returns the log entry, or None when none was written (no consent to keep evidence). Ending twice is refused so the recorded end time stays the first one.
     """
     if session.ended_at:
         raise DeviceCheckError(f"session {session.id} already ended at {session.ended_at}")
