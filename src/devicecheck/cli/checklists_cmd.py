@@ -59,23 +59,37 @@ def list_checklists(args: argparse.Namespace) -> int:
 def show_checklist(args: argparse.Namespace) -> int:
     from devicecheck.cli.item_text import checklist_text
     from devicecheck.core.checklists import load_checklists
+    from devicecheck.core.helplines import region_for
 
     checklist = load_checklists().get(args.id)
+    region_code = region_for(
+        getattr(args, "region", None)
+    ).code  # an unknown region: one line, exit 2
     if args.json:
-        print_json(_as_json(checklist))
+        print_json(_as_json(checklist, region_code))
     else:
-        print(checklist_text(checklist))
+        print(checklist_text(checklist, region_code))
     return 0
 
 
-def _as_json(value: Any) -> Any:
+def _as_json(value: Any, region_code: str) -> Any:
+    """Dataclasses as JSON, with help named by role filled in for the region."""
+    from devicecheck.core.helplines import fill_help
+
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        data = {f.name: _as_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        data = {
+            f.name: _as_json(getattr(value, f.name), region_code) for f in dataclasses.fields(value)
+        }
         if "steps" in data:
-            data["steps"] = {platform: text for platform, text in value.steps}  # type: ignore[union-attr]
+            data["steps"] = {
+                platform: fill_help(text, region_code)
+                for platform, text in value.steps  # type: ignore[union-attr]
+            }
         return data
     if isinstance(value, tuple):
-        return [_as_json(v) for v in value]
+        return [_as_json(v, region_code) for v in value]
+    if isinstance(value, str):
+        return fill_help(value, region_code)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value

@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Iterable
 
 from devicecheck.core.checklists import PLATFORM_LABELS, Checklist, Item
-from devicecheck.core.helplines import Region
+from devicecheck.core.helplines import Region, fill_help
 
 WIDTH = 78
 
@@ -58,32 +58,40 @@ def wrap(text: str, indent: str = "") -> str:
     return "\n".join(out)
 
 
-def item_text(item: Item, platforms: Iterable[str] = (), heading: str = "") -> str:
-    """The whole of an item: question, why, steps for the chosen platforms, caution, what to record."""
+def item_text(
+    item: Item, platforms: Iterable[str] = (), heading: str = "", region_code: str | None = None
+) -> str:
+    """The whole of an item: question, why, caution, steps for the chosen platforms, what to
+    record; help named by role is filled in for the region (the default region when None)."""
+
+    def prose(text: str, indent: str = "") -> str:
+        return wrap(fill_help(text, region_code), indent)
+
     parts = [
-        f"{heading}{item.title}",
-        wrap(item.question),
+        f"{heading}{fill_help(item.title, region_code)}",
+        prose(item.question),
         "",
         "Why this matters:",
-        wrap(item.why, "  "),
+        prose(item.why, "  "),
     ]
+    if item.caution:  # before the steps: read it before changing anything
+        parts += ["", "CAUTION:", prose(item.caution, "  ")]
     for platform, steps in item.steps_for(platforms):
-        parts += ["", f"Steps ({PLATFORM_LABELS[platform]}):", wrap(steps, "  ")]
-    if item.caution:
-        parts += ["", "CAUTION:", wrap(item.caution, "  ")]
-    parts += ["", "If you find something:", wrap(item.if_yes, "  ")]
-    parts += ["", "What to record:", wrap(item.evidence_hint, "  ")]
+        parts += ["", f"Steps ({PLATFORM_LABELS[platform]}):", prose(steps, "  ")]
+    parts += ["", "If you find something:", prose(item.if_yes, "  ")]
+    parts += ["", "What to record:", prose(item.evidence_hint, "  ")]
     return "\n".join(parts)
 
 
-def checklist_text(checklist: Checklist) -> str:
+def checklist_text(checklist: Checklist, region_code: str | None = None) -> str:
     lines = [checklist.title, "=" * len(checklist.title), wrap(checklist.summary)]
     lines.append(f"Reviewed {checklist.reviewed.isoformat()}; {len(checklist.items)} questions.")
     for number, item in enumerate(checklist.items, start=1):
-        lines += ["", "-" * WIDTH, item_text(item, heading=f"{number}. ")]
+        lines += ["", "-" * WIDTH, item_text(item, heading=f"{number}. ", region_code=region_code)]
         lines += ["", "Sources:", *(f"  {url}" for url in item.sources)]
         for follow_up in item.follow_ups:
-            lines += ["", item_text(follow_up, heading=f"{number}. (only if yes) ")]
+            heading = f"{number}. (only if yes) "
+            lines += ["", item_text(follow_up, heading=heading, region_code=region_code)]
     return "\n".join(lines)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from devicecheck.cli.context import data_dir_of, region_of, tell
@@ -15,6 +17,13 @@ from devicecheck.core.platforms import PLATFORMS
 
 ANSWER_KEYS = {"y": "yes", "n": "no", "u": "unsure", "s": "skip"}
 PROMPT = "Answer y (found a concern), n (no), u (not sure), s (skip) or q (stop); a note may follow after a space."
+STOP = object()  # the person typed q
+STOP_NOTICE = (
+    "What this walk prints stays in this terminal window and its scrollback. To stop at any "
+    "time, type q or press Ctrl+C: your answers so far are kept, and in a terminal the screen "
+    "and its scrollback are cleared. Otherwise close the window when you finish, or clear it "
+    "yourself (the command is clear, or Cmd+K on a Mac)."
+)
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -36,6 +45,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
     parser.add_argument("--session", metavar="ID", help="continue this saved session")
     parser.add_argument(
+        "--essentials",
+        action="store_true",
+        help="only the essentials: a short path of the most important questions (with --plain)",
+    )
+    parser.add_argument(
         "--platform",
         dest="platforms",
         action="append",
@@ -47,6 +61,13 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def walk(args: argparse.Namespace) -> int:
+    if args.essentials and not args.plain:
+        from devicecheck.errors import DeviceCheckError
+
+        raise DeviceCheckError(
+            "--essentials goes with --plain; in the walkthrough, choose the essentials on the "
+            "first screen"
+        )
     if not args.plain:
         from devicecheck.tui.app import run_walkthrough
 
@@ -58,22 +79,55 @@ def walk(args: argparse.Namespace) -> int:
     return plain_walk(args, sys.stdin, sys.stdout)
 
 
-def plain_walk(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+def plain_walk(
+    args: argparse.Namespace,
+    stdin: TextIO,
+    stdout: TextIO,
+    checklist_paths: Sequence[str | Path] | None = None,
+) -> int:
+    """The walk as plain text. On a terminal, q or Ctrl+C stops and clears the screen and its
+    scrollback (the quick exit); from a pipe or file, q or end of input just stops."""
+    from devicecheck.core.terminal import clear_terminal, is_terminal
+
+    on_terminal = is_terminal(stdin) and is_terminal(stdout)
+    try:
+        stopped_by_person = _walk(args, stdin, stdout, checklist_paths)
+    except KeyboardInterrupt:
+        stopped_by_person = True
+        if not on_terminal:
+            raise
+    if stopped_by_person and on_terminal:
+        clear_terminal(stdout)
+    return 0
+
+
+def _walk(
+    args: argparse.Namespace,
+    stdin: TextIO,
+    stdout: TextIO,
+    checklist_paths: Sequence[str | Path] | None,
+) -> bool:
+    """Ask until every question is answered or the person stops; True if they typed q."""
     from devicecheck.cli.item_text import help_lines_text, item_text
     from devicecheck.core.casework import require_consent
     from devicecheck.core.checklists import load_checklists
     from devicecheck.core.session_log import NotInLog, record_answer
     from devicecheck.core.sessions import SessionStore
-    from devicecheck.core.walkthrough import first_unanswered, progress_at, walk_order
+    from devicecheck.core.walkthrough import (
+        first_unanswered,
+        path_order,
+        progress_at,
+        reading_minutes,
+    )
 
     region = region_of(args)
     emit = stdout.write
     emit(f"{region.emergency.text}\n")
     for note in region.emergency.notes:
         emit(f"{note}\n")
-    emit("To stop at any time, type q (or close the input); your answers so far are kept.\n\n")
+    emit(STOP_NOTICE + "\n\n")
 
-    checklist_set = load_checklists()
+    checklist_set = load_checklists(checklist_paths)
     store = SessionStore(data_dir_of(args))
     if args.session:
         session = store.load(args.session)
@@ -84,18 +138,37 @@ def plain_walk(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         checklists = checklist_set.select(args.checklists)
         platforms = args.platforms
         session = store.create(
-            region=region.code, platforms=platforms, checklists=[c.id for c in checklists]
+            region=region.code,
+            platforms=platforms,
+            checklists=[c.id for c in checklists],
+            path="essentials" if args.essentials else "areas",
         )
+    path = "essentials" if args.essentials else session.path
+    first_stops = path_order(path, checklists, platforms, session.answers)
+    if not first_stops:
+        emit("No questions on this path concern the devices chosen.\n")
+        return False
+    minutes = reading_minutes(first_stops, platforms, region.code)
+    what = "The essentials" if path == "essentials" else "This walk"
+    emit(
+        f"{what}: {len(first_stops)} questions, about {minutes} minutes to read "
+        "(more if a question asks you to look something up).\n"
+    )
     emit(f"Session {session.id}: each answer is saved as you give it.\n")
 
     while True:
-        stops = walk_order(checklists, platforms, session.answers)
+        stops = path_order(path, checklists, platforms, session.answers)
         index = first_unanswered(stops, session.answers)
         if index is None:
             emit(
                 "\nAll questions answered. Thank you. These checks can show signs that someone "
                 "is watching your accounts and devices; they cannot prove that nobody is.\n"
             )
+            if path == "essentials":
+                emit(
+                    "To go through every area later: devicecheck walk --plain "
+                    f"--session {session.id} (the essentials you answered are kept).\n"
+                )
             break
         stop = stops[index]
         progress = progress_at(stops, session.answers, index)
@@ -106,6 +179,8 @@ def plain_walk(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         )
         emit(item_text(stop.item, platforms, heading=follow, region_code=region.code) + "\n\n")
         answer = _read_answer(stdin, stdout)
+        if answer is STOP:
+            return True
         if answer is None:
             emit("\nStopped. Your answers so far are saved.\n")
             break
@@ -116,17 +191,19 @@ def plain_walk(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
             tell(refused.message)
         if value == "yes":
             emit(
-                "Saved as a concern. See 'If you find something' above; record it before you change anything.\n"
+                "Saved as a concern. See 'If you find something' above; record it before you "
+                "change anything.\n"
             )
     emit(f"To see this session again: devicecheck session show {session.id}\n\n")
     emit(help_lines_text(region) + "\n")
     stdout.flush()
     tell(f"Session {session.id} saved.")
-    return 0
+    return False
 
 
-def _read_answer(stdin: TextIO, stdout: TextIO) -> tuple[str, str] | None:
-    """One answer from a line: a key and an optional note. None means stop (q or end of input)."""
+def _read_answer(stdin: TextIO, stdout: TextIO) -> tuple[str, str] | object | None:
+    """One answer from a line: a key and an optional note. STOP when the person types q;
+    None at the end of input."""
     while True:
         stdout.write(PROMPT + "\n> ")
         stdout.flush()
@@ -136,7 +213,7 @@ def _read_answer(stdin: TextIO, stdout: TextIO) -> tuple[str, str] | None:
         key, _, note = line.strip().partition(" ")
         key = key.lower()
         if key in ("q", "quit"):
-            return None
+            return STOP
         if key in ANSWER_KEYS:
             return ANSWER_KEYS[key], note.strip()
         if key in ANSWER_KEYS.values():

@@ -41,8 +41,30 @@ _ITEM_REQUIRED = (
     "severity",
     "sources",
 )
-_ITEM_FIELDS = frozenset((*_ITEM_REQUIRED, "caution", "applies_to", "reviewed", "follow_ups"))
+_ITEM_FIELDS = frozenset(
+    (*_ITEM_REQUIRED, "caution", "applies_to", "reviewed", "follow_ups", "essential")
+)
+_INT_TAG = "tag:yaml.org,2002:int"
 _ITEM_TEXT_FIELDS = ("title", "question", "why", "if_yes", "evidence_hint")
+
+# Item text names help by role ({help:stalking}); a phone number in it would be one country's.
+_PHONE_NUMBER = re.compile(r"(?<![\w#*])\+?\d[\d ().-]{5,}\d(?![\w#*])")
+_CALL_SHORT_NUMBER = re.compile(
+    r"\b(?:call|dial|ring|phone|text)(?:ing)?\s+(?:\d{2,6}|\d-\d-\d)\b", re.IGNORECASE
+)
+_VANITY_NUMBER = re.compile(r"\b\d{3,4}[ -]?\d{3}[ -]?[A-Z]{4}\b|\b1[38]00[A-Z]{5,}\b")
+
+
+def phone_numbers_in(text: str) -> list[str]:
+    """Phone numbers written in text (7+ digits, a short number after "call", or a vanity one)."""
+    found = [
+        match.group(0)
+        for match in _PHONE_NUMBER.finditer(text)
+        if sum(ch.isdigit() for ch in match.group(0)) >= 7
+    ]
+    found += [match.group(0) for match in _CALL_SHORT_NUMBER.finditer(text)]
+    found += [match.group(0) for match in _VANITY_NUMBER.finditer(text)]
+    return found
 
 
 @dataclass(frozen=True)
@@ -87,6 +109,7 @@ class Item:
     caution: str | None = None
     applies_to: tuple[str, ...] = ()
     follow_ups: tuple[Item, ...] = ()
+    essential: int | None = None  # 1-based place on the essentials path, if the item is on it
 
     def steps_for(self, platforms: Iterable[str] = ()) -> tuple[tuple[str, str], ...]:
         """The steps for the chosen platforms (all of them when none are chosen).
@@ -226,6 +249,7 @@ def _parse_files(paths: Sequence[Path]) -> tuple[list[Checklist], list[Problem]]
     checklists: list[Checklist] = []
     problems: list[Problem] = []
     first_seen: dict[str, tuple[str, str]] = {}  # id -> (what, place)
+    essential_seen: dict[int, str] = {}  # place on the essentials path -> where it was set
     if not paths:
         problems.append(Problem("<checklists>", 1, 1, "no checklist files given"))
     for path in paths:
@@ -250,6 +274,18 @@ def _parse_files(paths: Sequence[Path]) -> tuple[list[Checklist], list[Problem]]
                 )
             else:
                 first_seen[identifier] = (kind, f"{place.path}:{place.line}")
+        for number, place in parser.essentials:
+            if number in essential_seen:
+                parser.problems.append(
+                    Problem(
+                        place.path,
+                        place.line,
+                        place.column,
+                        f"essential {number} is already used at {essential_seen[number]}",
+                    )
+                )
+            else:
+                essential_seen[number] = f"{place.path}:{place.line}"
         problems.extend(parser.problems)
         if checklist is not None and not parser.problems:
             checklists.append(checklist)
@@ -268,6 +304,7 @@ class _FileParser:
         self.path = path
         self.problems: list[Problem] = []
         self.ids: list[tuple[str, str, Problem]] = []  # (kind, id, place)
+        self.essentials: list[tuple[int, Problem]] = []  # (place on the path, where it is set)
 
     # reporting
     def _at(self, node: yaml.Node | None, message: str) -> None:
@@ -419,6 +456,7 @@ class _FileParser:
             self._text(fields["caution"][1], f"caution of {what}") if "caution" in fields else None
         )
         steps = self._steps(fields["steps"][1], what) if "steps" in fields else ()
+        self._check_prose(fields, what)
         severity = None
         if "severity" in fields:
             severity = self._text(fields["severity"][1], f"severity of {what}")
@@ -435,6 +473,9 @@ class _FileParser:
                 if platform not in PLATFORMS:
                     self._at(element, f"unknown platform {platform!r} (use {', '.join(PLATFORMS)})")
             applies_to = tuple(platform for _, platform in listed)
+        essential = None
+        if "essential" in fields:
+            essential = self._essential(fields["essential"][1], what, depth)
         reviewed = file_reviewed
         if "reviewed" in fields:
             reviewed = self._date(fields["reviewed"][1], f"reviewed of {what}")
@@ -465,7 +506,46 @@ class _FileParser:
             caution=caution,
             applies_to=applies_to,
             follow_ups=tuple(follow_ups),
+            essential=essential,
         )
+
+    def _essential(self, node: yaml.Node, what: str, depth: int) -> int | None:
+        """A place on the essentials path: a whole number from 1, on a top-level item."""
+        if depth:
+            self._at(node, f"essential of {what}: only a top-level item can be an essential")
+            return None
+        if not isinstance(node, yaml.ScalarNode) or node.tag != _INT_TAG:
+            self._at(node, f"essential of {what} must be a whole number (1 for the first)")
+            return None
+        try:
+            number = int(node.value.replace("_", ""))
+        except ValueError:
+            number = 0
+        if not 1 <= number <= 999:
+            self._at(node, f"essential of {what} must be a whole number from 1 to 999")
+            return None
+        place = Problem(self.path, node.start_mark.line + 1, node.start_mark.column + 1, "")
+        self.essentials.append((number, place))
+        return number
+
+    def _check_prose(self, fields: dict[str, tuple[yaml.Node, yaml.Node]], what: str) -> None:
+        """No phone numbers in item text, and help placeholders that name known roles."""
+        from devicecheck.core.helplines import unknown_placeholder_roles
+
+        nodes = [fields[name][1] for name in (*_ITEM_TEXT_FIELDS, "caution") if name in fields]
+        if "steps" in fields and isinstance(fields["steps"][1], yaml.MappingNode):
+            nodes += [value for _, value in fields["steps"][1].value]
+        for node in nodes:
+            if not isinstance(node, yaml.ScalarNode) or node.tag != _STR_TAG:
+                continue
+            for number in phone_numbers_in(node.value):
+                self._at(
+                    node,
+                    f"{what} has a phone number ({number!r}) in its text; name help by role "
+                    "with a placeholder such as {help:stalking}",
+                )
+            for role in unknown_placeholder_roles(node.value):
+                self._at(node, f"{what} names an unknown help role {role!r} in a placeholder")
 
     def _steps(self, node: yaml.Node, what: str) -> tuple[tuple[str, str], ...]:
         if not isinstance(node, yaml.MappingNode):

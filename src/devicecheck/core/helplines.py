@@ -1,7 +1,14 @@
-"""Help lines by region, from the shipped data file `data/helplines.yaml`."""
+"""Help lines by region, from the shipped data file `data/helplines.yaml`.
+
+Each line names the kinds of help it gives (`roles`). Checklist text names help by role with a
+placeholder such as `{help:stalking}`; `fill_help` turns it into the chosen region's line, or a
+plain fallback where the region has none, so no item text carries one country's number.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -11,6 +18,23 @@ from devicecheck.core.yamltext import parse_yaml
 from devicecheck.errors import DeviceCheckError, InvalidDataError
 
 DEFAULT_REGION = "GB"
+
+# The kinds of help a line can give, and the words used where a region has no such line.
+ROLE_FALLBACKS: dict[str, str] = {
+    "stalking": "a stalking or victim-support service where you live",
+    "domestic-abuse": "a domestic-abuse service where you live",
+    "image-abuse": "a service that helps when intimate images are shared or threatened",
+    "lgbt": "an LGBT+ domestic-abuse service where you live",
+    "men": "a domestic-abuse service for men where you live",
+    "stalking-advocacy": "a stalking advocacy service where you live",
+    "police": "your local police non-emergency number",
+}
+ROLES: tuple[str, ...] = tuple(ROLE_FALLBACKS)
+DEFAULT_HELP_ROLES: tuple[str, ...] = ("stalking", "domestic-abuse")
+
+# `{help:stalking}`, `{help:stalking,domestic-abuse}`, `{emergency}` (the number) and
+# `{emergency-notes}` (the region's notes on calling, e.g. a silent call) in checklist text.
+HELP_PLACEHOLDER = re.compile(r"\{help:([a-z-]+(?:,[a-z-]+)*)\}|\{(emergency(?:-notes)?)\}")
 
 
 @dataclass(frozen=True)
@@ -30,6 +54,14 @@ class Helpline:
     source: str
     hours: str | None = None
     other: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    phrase: str | None = None  # how text names it, when "the <name>" reads wrongly
+
+    @property
+    def in_text(self) -> str:
+        """The line as a sentence names it, with its number: "the X Helpline (0808 ...)"."""
+        name = self.phrase or f"the {self.name}"
+        return f"{name} on {self.number}" if "(" in self.number else f"{name} ({self.number})"
 
 
 @dataclass(frozen=True)
@@ -38,6 +70,20 @@ class Region:
     name: str
     emergency: EmergencyLine
     lines: tuple[Helpline, ...]
+    fallbacks: tuple[tuple[str, str], ...] = ()  # (role, wording) for roles no line here has
+
+    def line_for(self, role: str) -> Helpline | None:
+        """The first line (in file order) that gives this kind of help, if any."""
+        for line in self.lines:
+            if role in line.roles:
+                return line
+        return None
+
+    def fallback_for(self, role: str) -> str:
+        for known_role, wording in self.fallbacks:
+            if known_role == role:
+                return wording
+        return ROLE_FALLBACKS.get(role, "a support service where you live")
 
 
 @dataclass(frozen=True)
@@ -80,6 +126,26 @@ def _mapping(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
+def _roles(data: dict[str, Any], where: str) -> tuple[str, ...]:
+    roles = _texts(data, "roles", where)
+    for role in roles:
+        if role not in ROLE_FALLBACKS:
+            raise InvalidDataError(
+                f"helplines.yaml: {where}: unknown role {role!r} (use {', '.join(ROLES)})"
+            )
+    return roles
+
+
+def _fallbacks(data: dict[str, Any], where: str) -> tuple[tuple[str, str], ...]:
+    raw = _mapping(data.get("fallbacks") or {}, f"{where} fallbacks")
+    for role, wording in raw.items():
+        if role not in ROLE_FALLBACKS:
+            raise InvalidDataError(f"helplines.yaml: {where} fallbacks: unknown role {role!r}")
+        if not isinstance(wording, str) or not wording.strip():
+            raise InvalidDataError(f"helplines.yaml: {where} fallbacks: {role!r} must be text")
+    return tuple((str(role), str(wording)) for role, wording in raw.items())
+
+
 def parse_helplines(data: Any) -> HelplineBook:
     top = _mapping(data, "the file")
     regions: list[Region] = []
@@ -109,6 +175,8 @@ def parse_helplines(data: Any) -> HelplineBook:
                     source=str(_text(line, "source", where)),
                     hours=_text(line, "hours", where, optional=True),
                     other=_texts(line, "other", where),
+                    roles=_roles(line, where),
+                    phrase=_text(line, "phrase", where, optional=True),
                 )
             )
         regions.append(
@@ -117,6 +185,7 @@ def parse_helplines(data: Any) -> HelplineBook:
                 name=str(_text(region_data, "name", code)),
                 emergency=emergency,
                 lines=tuple(lines),
+                fallbacks=_fallbacks(region_data, code),
             )
         )
     return HelplineBook(
@@ -135,3 +204,56 @@ def load_helplines() -> HelplineBook:
 
 def region_for(code: str | None) -> Region:
     return load_helplines().region(code)
+
+
+def line_for_role(region_code: str | None, role: str) -> Helpline | None:
+    """The region's line for this kind of help (None when the region has none)."""
+    return region_for(region_code).line_for(role)
+
+
+def help_phrase(region_code: str | None, roles: Sequence[str] = DEFAULT_HELP_ROLES) -> str:
+    """Words naming the region's help for these roles, e.g. "the National Stalking Helpline
+    (0808 802 0300) or the National Domestic Abuse Helpline (0808 2000 247)".
+
+    A role the region has no line for is left out when another role has one; when none has,
+    the region's fallback wording for the first role is used, with the emergency number.
+    """
+    region = region_for(region_code)
+    found: list[Helpline] = []
+    for role in roles:
+        line = region.line_for(role)
+        if line is not None and line not in found:
+            found.append(line)
+    if found:
+        return " or ".join(line.in_text for line in found)
+    first = roles[0] if roles else DEFAULT_HELP_ROLES[0]
+    return (
+        f"{region.fallback_for(first)} (if you are in danger now, call {region.emergency.number})"
+    )
+
+
+def fill_help(text: str, region_code: str | None) -> str:
+    """Checklist text with its `{help:ROLE[,ROLE]}` and `{emergency}` placeholders filled in
+    for the region. Text without placeholders comes back unchanged."""
+    if "{" not in text:
+        return text
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(2) == "emergency":
+            return region_for(region_code).emergency.number
+        if match.group(2) == "emergency-notes":
+            return " ".join(region_for(region_code).emergency.notes)
+        return help_phrase(region_code, match.group(1).split(","))
+
+    return HELP_PLACEHOLDER.sub(replace, text)
+
+
+def unknown_placeholder_roles(text: str) -> list[str]:
+    """Roles named in placeholders of this text that no line could ever have (for the validator)."""
+    return [
+        role
+        for match in HELP_PLACEHOLDER.finditer(text)
+        if match.group(1)
+        for role in match.group(1).split(",")
+        if role not in ROLE_FALLBACKS
+    ]

@@ -1,0 +1,154 @@
+"""Help lines by role: the region's line for each kind of help, and checklist placeholders."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from devicecheck.core.helplines import (
+    ROLES,
+    fill_help,
+    help_phrase,
+    line_for_role,
+    load_helplines,
+    parse_helplines,
+    region_for,
+)
+from devicecheck.errors import DeviceCheckError, InvalidDataError
+from tests.conftest import run_cli
+
+GB_STALKING = "the National Stalking Helpline (0808 802 0300)"
+GB_DOMESTIC = "the National Domestic Abuse Helpline (0808 2000 247)"
+
+
+def uk_numbers() -> list[str]:
+    """Every number the GB region shows, as a pattern that will not match inside other digits."""
+    gb = region_for("GB")
+    numbers = [gb.emergency.number, *(line.number for line in gb.lines)]
+    return [rf"(?<![\d#*]){re.escape(number)}(?!\d)" for number in numbers]
+
+
+def test_line_for_role_picks_the_regions_line() -> None:
+    stalking = line_for_role("GB", "stalking")
+    assert stalking is not None and stalking.number == "0808 802 0300"
+    domestic = line_for_role("gb", "domestic-abuse")
+    assert domestic is not None and domestic.name == "National Domestic Abuse Helpline"
+    us = line_for_role("US", "domestic-abuse")
+    assert us is not None and us.name == "National Domestic Violence Hotline"
+    assert line_for_role(None, "stalking") == stalking  # the default region is GB
+
+
+def test_help_phrase_names_both_uk_lines() -> None:
+    assert help_phrase("GB") == f"{GB_STALKING} or {GB_DOMESTIC}"
+    assert help_phrase("GB", ["stalking"]) == GB_STALKING
+
+
+def test_help_phrase_for_a_region_without_the_role_falls_back_to_words_and_emergency() -> None:
+    # Canada has no national line: the fallback names a service and the emergency number.
+    phrase = help_phrase("CA", ["stalking", "domestic-abuse"])
+    assert "0808" not in phrase
+    assert "9-1-1" in phrase
+    assert "where you live" in phrase
+
+
+@pytest.mark.parametrize("code", load_helplines().codes())
+@pytest.mark.parametrize("role", ROLES)
+def test_every_region_has_words_for_every_role(code: str, role: str) -> None:
+    phrase = help_phrase(code, [role])
+    assert phrase.strip() and "None" not in phrase
+    if code != "GB":
+        assert not any(re.search(p, phrase) for p in uk_numbers()), (code, role, phrase)
+
+
+def test_fill_help_replaces_every_placeholder_for_the_region() -> None:
+    text = "Talk to {help:stalking,domestic-abuse} first. In danger, call {emergency}."
+    assert (
+        fill_help(text, "GB")
+        == f"Talk to {GB_STALKING} or {GB_DOMESTIC} first. In danger, call 999."
+    )
+    us = fill_help(text, "US")
+    assert "National Domestic Violence Hotline" in us and "911" in us
+    assert "{" not in us
+    assert not any(re.search(p, us) for p in uk_numbers())
+    notes = fill_help("{emergency-notes}", "GB")
+    assert "55" in notes and notes == " ".join(region_for("GB").emergency.notes)
+
+
+@given(st.text())
+def test_text_without_placeholders_comes_back_unchanged(text: str) -> None:
+    if "{help:" in text or "{emergency" in text:
+        return
+    assert fill_help(text, "US") == text
+
+
+def test_fill_help_for_an_unknown_region_is_one_clear_error() -> None:
+    with pytest.raises(DeviceCheckError, match="no help lines for region 'ZZ'"):
+        fill_help("{help:stalking}", "ZZ")
+
+
+def test_an_unknown_role_in_the_data_is_rejected() -> None:
+    data = {
+        "regions": [
+            {
+                "code": "GB",
+                "name": "UK",
+                "emergency": {"number": "999", "text": "Call 999.", "source": "https://x.example"},
+                "lines": [
+                    {
+                        "id": "a",
+                        "name": "A",
+                        "number": "1",
+                        "about": "a",
+                        "source": "https://x.example",
+                        "roles": ["astrology"],
+                    }
+                ],
+            }
+        ]
+    }
+    with pytest.raises(InvalidDataError, match="unknown role 'astrology'"):
+        parse_helplines(data)
+
+
+def test_every_region_has_a_line_for_domestic_abuse_or_a_fallback() -> None:
+    for region in load_helplines().regions:
+        line = region.line_for("domestic-abuse")
+        assert line is not None or region.fallback_for("domestic-abuse")
+
+
+def test_checklists_show_names_the_regions_help(tmp_path: Path) -> None:
+    us = run_cli("--region", "US", "checklists", "show", "evidence-safety")
+    assert us.returncode == 0, us.stderr
+    assert "National Domestic Violence Hotline" in us.stdout
+    assert not any(re.search(p, us.stdout) for p in uk_numbers())
+    assert "{help:" not in us.stdout and "{emergency" not in us.stdout
+    gb = run_cli("checklists", "show", "evidence-safety", "--region", "GB")
+    assert "National Stalking Helpline (0808 802 0300)" in gb.stdout
+    unknown = run_cli("checklists", "show", "evidence-safety", "--region", "ZZ")
+    assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
+
+
+def test_checklists_show_json_fills_help_too() -> None:
+    result = run_cli("--region", "US", "checklists", "show", "evidence-safety", "--json")
+    assert result.returncode == 0, result.stderr
+    assert "{help:" not in result.stdout
+    assert not any(re.search(p, result.stdout) for p in uk_numbers())
+
+
+def test_a_us_plain_walk_shows_no_uk_number_and_a_gb_walk_shows_the_stalking_line(
+    tmp_path: Path,
+) -> None:
+    answers = "u\n" * 400
+    us = run_cli("--region", "US", "walk", "--plain", data_dir=tmp_path / "us", input=answers)
+    assert us.returncode == 0, us.stderr
+    assert "All questions answered" in us.stdout
+    leaked = [p for p in uk_numbers() if re.search(p, us.stdout)]
+    assert not leaked, leaked
+    assert "{help:" not in us.stdout and "{emergency" not in us.stdout
+    gb = run_cli("--region", "GB", "walk", "--plain", data_dir=tmp_path / "gb", input=answers)
+    assert gb.returncode == 0, gb.stderr
+    assert "National Stalking Helpline (0808 802 0300)" in gb.stdout
