@@ -71,3 +71,82 @@ def test_quick_exit_in_a_real_terminal_leaves_nothing_on_screen(tmp_path: Path) 
         assert all(line.startswith("Pane is dead") for line in leftover), leftover
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
+
+
+def shell_session(tmp_path: Path, home: Path) -> str:
+    """A tmux session running an interactive shell, as a person's terminal would."""
+    session = f"devicecheck-test-{uuid.uuid4().hex[:8]}"
+    tmux(
+        "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
+        "-e", f"DEVICECHECK_HOME={home}", "-e", "TERM=xterm-256color", "-e", "PS1=$ ",
+        "-e", "HISTFILE=/dev/null",
+        "bash", "--norc", "--noprofile", "-i",
+    )  # fmt: skip
+    return session
+
+
+def typed(session: str, text: str) -> None:
+    tmux("send-keys", "-t", session, "-l", text)
+    tmux("send-keys", "-t", session, "Enter")
+
+
+def test_f12_started_from_a_shell_leaves_no_earlier_output_in_the_scrollback(
+    tmp_path: Path,
+) -> None:
+    program = Path(sys.executable).parent / "devicecheck"
+    session = shell_session(tmp_path, tmp_path / "home")
+    secret = f"SECRET-{uuid.uuid4().hex[:8]}"
+    try:
+
+        def screen() -> str:
+            return tmux("capture-pane", "-p", "-t", session)
+
+        def everything() -> str:
+            return tmux("capture-pane", "-p", "-S", "-", "-t", session)
+
+        typed(session, f"echo He followed me home; echo {secret}")
+        assert wait_until(lambda: everything().count(secret) >= 2), everything()
+        typed(session, shlex.quote(str(program)))
+        assert wait_until(lambda: "Check by myself" in screen()), screen()
+        tmux("send-keys", "-t", session, "F12")
+        # Back at the prompt: the shell printed a fresh "$ " and the app is gone.
+        assert wait_until(lambda: "Check by myself" not in screen() and "$" in screen())
+        time.sleep(0.5)
+        history = everything()
+        assert secret not in history, history
+        assert "He followed me home" not in history, history
+        for word in APP_WORDS:
+            assert word not in history, history
+        leftover = [line for line in history.splitlines() if line.strip()]
+        assert leftover == ["$"], leftover
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
+
+
+@pytest.mark.parametrize("stop", ["q", "C-c"])
+def test_plain_walk_stopped_on_a_terminal_clears_screen_and_scrollback(
+    tmp_path: Path, stop: str
+) -> None:
+    program = Path(sys.executable).parent / "devicecheck"
+    session = shell_session(tmp_path, tmp_path / "home")
+    secret = f"SECRET-{uuid.uuid4().hex[:8]}"
+    try:
+
+        def everything() -> str:
+            return tmux("capture-pane", "-p", "-S", "-", "-t", session)
+
+        typed(session, f"echo {secret}")
+        typed(session, f"{shlex.quote(str(program))} walk --plain")
+        assert wait_until(lambda: "> " in everything() and "stays in this terminal" in everything())
+        assert "Answer y (found a concern)" in everything()
+        if stop == "q":
+            typed(session, "q")
+        else:
+            tmux("send-keys", "-t", session, "C-c")
+        assert wait_until(lambda: "Answer y" not in everything()), everything()
+        time.sleep(0.5)
+        history = everything()
+        assert secret not in history, history
+        assert [line for line in history.splitlines() if line.strip()] == ["$"], history
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)

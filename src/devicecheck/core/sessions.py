@@ -23,6 +23,7 @@ from devicecheck.errors import DeviceCheckError, InvalidDataError
 
 FORMAT_VERSION = 1
 MODES = ("self", "caseworker")
+SESSION_PATHS = ("areas", "essentials")
 ANSWER_VALUES = ("yes", "no", "unsure", "skip")
 ANSWER_LABELS = {
     "yes": "Found a concern",
@@ -101,6 +102,7 @@ class Session:
     findings: list[dict[str, Any]] = field(default_factory=list)
     scans: list[dict[str, Any]] = field(default_factory=list)
     ended_at: str | None = None
+    path: str = "areas"  # which questions: "areas" (the chosen areas) or "essentials"
 
     @property
     def author(self) -> str:
@@ -225,7 +227,16 @@ def session_from_dict(data: Any) -> Session:
         findings=[_Reader(raw, "finding").data for raw in reader.list("findings")],
         scans=[_Reader(raw, "scan").data for raw in reader.list("scans")],
         ended_at=reader.optional_text("ended_at"),
+        path=_path(reader.optional_text("path")),
     )
+
+
+def _path(value: str | None) -> str:
+    if value is None:
+        return "areas"
+    if value not in SESSION_PATHS:
+        raise SessionError(f"session path {value!r} is not one of {', '.join(SESSION_PATHS)}")
+    return value
 
 
 def _record(kind: type, raw: Any, what: str, optional: Iterable[str] = ()) -> Any:
@@ -337,6 +348,7 @@ class SessionStore:
         platforms: Iterable[str] = (),
         checklists: Iterable[str] = (),
         caseworker: CaseworkerDetails | None = None,
+        path: str = "areas",
     ) -> Session:
         if mode not in MODES:
             raise DeviceCheckError(f"mode must be one of {', '.join(MODES)}")
@@ -352,6 +364,7 @@ class SessionStore:
             platforms=list(platforms),
             checklists=list(checklists),
             caseworker=caseworker,
+            path=_path(path),
         )
         while self.path_for(session.id).exists():
             session.id = new_session_id()

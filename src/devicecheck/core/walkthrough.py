@@ -1,15 +1,20 @@
 """The order of questions in a walkthrough, shared by the plain-text walk and the TUI.
 
-Top-level items of the chosen checklists that concern the chosen platforms come in file order;
-an item's follow-ups are asked straight after it, but only when it was answered "yes".
+Two paths. The areas path: top-level items of the chosen checklists that concern the chosen
+platforms, in file order. The essentials path: the items whose `essential` number is set, in
+that order, across every area (the short first sitting; which items and their order are data).
+On both, an item's follow-ups are asked straight after it, but only when it was answered "yes".
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from devicecheck.core.checklists import Checklist, Item
+from devicecheck.core.helplines import fill_help
 from devicecheck.core.sessions import Answer
 
 
@@ -35,6 +40,65 @@ def walk_order(
             if item.concerns(chosen):
                 _add_with_follow_ups(stops, checklist, item, answers, is_follow_up=False)
     return stops
+
+
+PATHS = ("areas", "essentials")
+READING_WORDS_PER_MINUTE = 150
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def essentials_order(
+    checklists: Sequence[Checklist],
+    platforms: Iterable[str],
+    answers: Mapping[str, Answer],
+) -> list[Stop]:
+    """The essentials path: items with an `essential` number, lowest first, across all areas.
+
+    Platform filtering applies as on the areas path, so `--platform ios` leaves out an
+    essential that concerns only Windows.
+    """
+    chosen = tuple(platforms)
+    marked = [
+        (item.essential, checklist, item)
+        for checklist in checklists
+        for item in checklist.items
+        if item.essential is not None and item.concerns(chosen)
+    ]
+    marked.sort(key=lambda triple: triple[0])
+    stops: list[Stop] = []
+    for _, checklist, item in marked:
+        _add_with_follow_ups(stops, checklist, item, answers, is_follow_up=False)
+    return stops
+
+
+def path_order(
+    path: str,
+    checklists: Sequence[Checklist],
+    platforms: Iterable[str],
+    answers: Mapping[str, Answer],
+) -> list[Stop]:
+    """The stops of `path` ("areas" or "essentials")."""
+    if path == "essentials":
+        return essentials_order(checklists, platforms, answers)
+    return walk_order(checklists, platforms, answers)
+
+
+def item_words(item: Item, platforms: Iterable[str] = (), region_code: str | None = None) -> int:
+    """How many words a person reads for this item: everything shown for the chosen platforms,
+    with the help lines filled in for the region."""
+    texts = [item.title, item.question, item.why, item.caution or "", item.if_yes]
+    texts += [steps for _, steps in item.steps_for(platforms)]
+    texts.append(item.evidence_hint)
+    return sum(len(_WORD.findall(fill_help(text, region_code))) for text in texts)
+
+
+def reading_minutes(
+    stops: Sequence[Stop], platforms: Iterable[str] = (), region_code: str | None = None
+) -> int:
+    """Minutes to read every stop at READING_WORDS_PER_MINUTE, rounded up (at least 1)."""
+    chosen = tuple(platforms)
+    words = sum(item_words(stop.item, chosen, region_code) for stop in stops)
+    return max(1, math.ceil(words / READING_WORDS_PER_MINUTE))
 
 
 def _add_with_follow_ups(

@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).resolve().parent
 QUICK_EXIT = "quick-exit"
-# Clear the scrollback (3J), the screen (2J) and put the cursor home: as much as a terminal allows.
-CLEAR_EVERYTHING = "\x1b[3J\x1b[2J\x1b[H"
 
 
 class DeviceCheckApp(App[str]):
@@ -122,18 +120,18 @@ class DeviceCheckApp(App[str]):
 
 
 def run_walkthrough(data_dir: str | None, region: str | None, session_id: str | None = None) -> int:
-    """Run the walkthrough in this terminal; after a quick exit, clear the screen and scrollback."""
+    """Run the walkthrough in this terminal; after a quick exit, clear the screen and scrollback.
+
+    With standard input or output not a terminal (a pipe, a file), Textual would print escape
+    codes into it and wait for ever: say so in one line instead (exit 2).
+    """
+    from devicecheck.core.terminal import NEEDS_A_TERMINAL, clear_terminal, is_terminal
+    from devicecheck.errors import DeviceCheckError
+
+    if not (is_terminal(sys.stdin) and is_terminal(sys.stdout)):
+        raise DeviceCheckError(NEEDS_A_TERMINAL)
     app = DeviceCheckApp(data_dir=data_dir, region=region, session_id=session_id)
     result = app.run()
     if result == QUICK_EXIT:
-        clear_terminal()
+        clear_terminal(sys.__stdout__ or sys.stdout)
     return 0 if app.return_code in (None, 0) else int(app.return_code)
-
-
-def clear_terminal() -> None:
-    stream = sys.__stdout__ or sys.stdout
-    try:
-        stream.write(CLEAR_EVERYTHING)
-        stream.flush()
-    except OSError:
-        pass
