@@ -48,11 +48,29 @@ def test_help_phrase_names_both_uk_lines() -> None:
 
 
 def test_help_phrase_for_a_region_without_the_role_falls_back_to_words_and_emergency() -> None:
-    # Canada has no national line: the fallback names a service and the emergency number.
-    phrase = help_phrase("CA", ["stalking", "domestic-abuse"])
-    assert "0808" not in phrase
+    # Canada has no line for image abuse: the fallback names a service and the emergency number.
+    phrase = help_phrase("CA", ["image-abuse"])
+    assert "0345" not in phrase and "Revenge Porn" not in phrase
     assert "9-1-1" in phrase
-    assert "where you live" in phrase
+    assert "intimate images" in phrase
+    # A region's own fallback wording wins over the general one.
+    region = region_for("CA")
+    assert "province" in region.fallback_for("domestic-abuse")
+
+
+def test_the_new_lines_answer_their_roles() -> None:
+    expected = {
+        ("GB", "image-abuse"): "0345 6000 459",
+        ("GB", "lgbt"): "0800 999 5428",
+        ("GB", "stalking-advocacy"): "020 3866 4107",
+        ("GB", "men"): "0808 801 0327",
+        ("CA", "domestic-abuse"): "1-800-563-0808",
+    }
+    for (code, role), number in expected.items():
+        line = line_for_role(code, role)
+        assert line is not None and line.number == number, (code, role)
+    nz_numbers = [line.number for line in region_for("NZ").lines]
+    assert "0800 456 450" in nz_numbers
 
 
 @pytest.mark.parametrize("code", load_helplines().codes())
