@@ -19,11 +19,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from devicecheck.core.scan.browser_history import check_browser_history
 from devicecheck.core.scan.findings import CheckOutcome, ScanContext
+from devicecheck.core.scan.hosts_file import check_hosts_file
+from devicecheck.core.scan.input_capture import check_input_capture
 
 Check = Callable[[ScanContext], CheckOutcome]
 
 EXTRA_CHECKS: list[Check] = []
+EXTRA_CHECKS.append(check_browser_history)
+EXTRA_CHECKS.append(check_hosts_file)
+EXTRA_CHECKS.append(check_input_capture)
 
 
 def stage_name(check: Check) -> str:

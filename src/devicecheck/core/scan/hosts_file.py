@@ -1,0 +1,134 @@
+"""The hosts file compared with the indicator lists' domains.
+
+A line of the hosts file (`/etc/hosts`; `%SystemRoot%\\System32\\drivers\\etc\\hosts` on Windows)
+that sends an indicator's domain to an address is reported: monitoring software and those who
+set it up use it to point a product's servers somewhere of their choosing. A line that blocks
+the domain (0.0.0.0, 127.x.x.x, ::1, ::) is protection, not a sign, and is only counted: ad
+and tracker block lists put thousands of such lines there.
+"""
+
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+from devicecheck.core.indicators.model import IndicatorSet
+from devicecheck.core.scan.browser_history import DomainIndex
+from devicecheck.core.scan.findings import (
+    CheckOutcome,
+    Coverage,
+    Finding,
+    Match,
+    NotExamined,
+    ScanContext,
+    advice_for_behaviour,
+    severity_for,
+    source_of,
+)
+
+MAX_HOSTS_BYTES = 16 * 1024 * 1024
+_BLOCKING = frozenset({"0.0.0.0", "::", "::1", "::0", "0:0:0:0:0:0:0:0", "0:0:0:0:0:0:0:1"})
+
+
+class HostsEntry(NamedTuple):
+    line: int
+    address: str
+    name: str  # lower-case, no final dot
+
+
+def hosts_path(platform: str) -> Path:
+    if platform.startswith("win"):
+        root = os.environ.get("SYSTEMROOT", r"C:\Windows")
+        return Path(root) / "System32" / "drivers" / "etc" / "hosts"
+    return Path("/etc/hosts")
+
+
+def parse_hosts(text: str) -> list[HostsEntry]:
+    """Every (address, name) pair of a hosts file; comments and malformed lines skipped."""
+    entries = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        fields = raw.partition("#")[0].split()
+        if len(fields) < 2:
+            continue
+        for name in fields[1:]:
+            entries.append(HostsEntry(number, fields[0], name.lower().rstrip(".")))
+    return entries
+
+
+def is_blocking(address: str) -> bool:
+    return address in _BLOCKING or address.startswith("127.")
+
+
+def read_hosts(path: Path) -> str:
+    """The hosts file's text; OSError when it cannot be read (or is not a regular file)."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(descriptor, "rb") as handle:
+        if not os.path.isfile(path):
+            raise OSError("not a regular file")
+        return handle.read(MAX_HOSTS_BYTES).decode("utf-8", "replace")
+
+
+def scan_hosts(path: Path, indicators: IndicatorSet, region: str | None = None) -> CheckOutcome:
+    try:
+        text = read_hosts(path)
+    except FileNotFoundError:
+        return CheckOutcome(examined={"hosts_entries": 0})
+    except OSError as error:
+        reason = f"cannot read it ({error.strerror or error})"
+        return CheckOutcome(
+            not_examined=(NotExamined(f"hosts file ({path})", reason),),
+            coverage=(Coverage("domains", False, "not compared with the hosts file: " + reason),),
+        )
+    entries = parse_hosts(text)
+    domains = DomainIndex.of(indicators)
+    findings = []
+    blocked = 0
+    for entry in entries:
+        matches = domains.matches(entry.name)
+        if not matches:
+            continue
+        if is_blocking(entry.address):
+            blocked += 1
+            continue
+        for match in dict.fromkeys(matches):
+            findings.append(_finding(path, entry, indicators, match.app, match.indicator, region))
+    return CheckOutcome(
+        findings=tuple(findings),
+        examined={"hosts_entries": len(entries), "hosts_entries_blocking_indicators": blocked},
+        coverage=(Coverage("domains", True, f"compared with the hosts file ({path})"),),
+    )
+
+
+def _finding(
+    path: Path,
+    entry: HostsEntry,
+    indicators: IndicatorSet,
+    number: int,
+    indicator: str,
+    region: str | None,
+) -> Finding:
+    app = indicators.apps[number]
+    source = source_of(indicators, app)
+    what = (
+        f"Line {entry.line} of this computer's hosts file ({path}) sends {entry.name}, an "
+        f"address that {source['name']} links to {app.name}, to {entry.address}. Someone "
+        "with administrator access put it there; monitoring software or the person who set it "
+        "up can use this to send what it collects to a server of their choosing."
+    )
+    return Finding(
+        kind="history",
+        app=app.name,
+        app_id=app.id,
+        category=app.category,
+        severity=severity_for(app.category),
+        confidence="medium",
+        matched=Match(indicator=indicator, field="domains", value=entry.name),
+        process=None,
+        advice=advice_for_behaviour(what, region),
+        source=source,
+        detail={"place": str(path), "line": entry.line, "address": entry.address},
+    )
+
+
+def check_hosts_file(context: ScanContext) -> CheckOutcome:
+    """Lines of the hosts file that send an indicator's domain somewhere."""
+    return scan_hosts(hosts_path(context.platform), context.indicators, context.region)
