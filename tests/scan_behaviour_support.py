@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from devicecheck.core.scan.findings import ProcessInfo
-from devicecheck.core.scan.processes import read_process
+from devicecheck.core.scan.processes import observe_processes, read_process
 
 SLEEP = shutil.which("sleep") or "/bin/sleep"
 
@@ -37,7 +37,7 @@ def wait_until(condition, timeout: float = 10.0) -> None:
 
 def _exec_done(process: subprocess.Popen, program: Path) -> bool:
     try:
-        return os.readlink(f"/proc/{process.pid}/exe").startswith(str(program))
+        return os.readlink(f"/proc/{process.pid}/exe").startswith(os.path.realpath(program))
     except OSError:
         return False
 
@@ -77,3 +77,14 @@ def info_of(pid: int) -> ProcessInfo:
 
 def python_child(code: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+
+
+def ordinary_processes():
+    """This machine's processes, less those planted by tests running at the same time (their
+    program files are in pytest's temporary folders)."""
+    processes, _ = observe_processes()
+    return [
+        process
+        for process in processes
+        if "/pytest-of-" not in " ".join([process.exe or "", *process.cmdline])
+    ]

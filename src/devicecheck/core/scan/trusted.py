@@ -53,12 +53,21 @@ def script_of(cmdline: Sequence[str]) -> str | None:
     return None
 
 
-def is_system_file(path: str | None, system_dirs: Sequence[str] = SYSTEM_PROGRAM_DIRS) -> bool:
-    """True when `path` is in a system program folder, owned by root and writable only by root."""
+def is_system_file(
+    path: str | None, system_dirs: Sequence[str] = SYSTEM_PROGRAM_DIRS, root: str = ""
+) -> bool:
+    """True when `path` is in a system program folder, owned by root and writable only by root.
+
+    `root` is the file system the path belongs to: a process's `/proc/PID/root`, so that a
+    program in a container is looked up in the container (where that cannot be read, the path is
+    looked up here).
+    """
     if not path or not path.startswith(tuple(system_dirs)) or "/../" in path:
         return False
     try:
-        status = os.stat(path)
+        status = os.stat(root + path) if root else os.stat(path)
+    except PermissionError:
+        return is_system_file(path, system_dirs) if root else False
     except OSError:
         return False
     writable_by_others = status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
