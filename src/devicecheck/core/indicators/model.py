@@ -54,8 +54,10 @@ class AppIndicator(NamedTuple):
     name: str
     category: str  # one of CATEGORIES
     source: str  # SourceInfo.id
+    # Where the product runs, as its source states (empty: not stated). Process names written
+    # without `.exe` match only on these platforms; STIX importers fill it from the bundle.
     platforms: tuple[str, ...] = ()
-    process_names: tuple[str, ...] = ()
+    process_names: tuple[str, ...] = ()  # exact names, or globs (`zabbix_agent*.exe`)
     exe_paths: tuple[str, ...] = ()  # glob patterns; Windows or POSIX style
     cmdline_patterns: tuple[str, ...] = ()  # glob patterns against the joined command line
     autostart_names: tuple[str, ...] = ()  # services, launchd labels, autostart entries
@@ -81,6 +83,29 @@ def normalise_process_name(name: str) -> str:
         if base.endswith(suffix) and len(base) > len(suffix):
             return base[: -len(suffix)]
     return base
+
+
+_NAME_WILDCARDS = frozenset("*?[")
+
+
+def is_name_pattern(name: str) -> bool:
+    """A process name written as a glob (`zerotier*.exe`), not one exact name."""
+    return not _NAME_WILDCARDS.isdisjoint(name)
+
+
+def compile_name_pattern(pattern: str) -> re.Pattern[str]:
+    """A process-name glob as a regex on normalised names (`zabbix_agent*.exe` meets
+    `zabbix_agentd`). A bracket the regex engine refuses (LOLRMM has `[a-Z0-9]`) stands for
+    any one character."""
+    normalised = normalise_process_name(pattern)
+    try:
+        return re.compile(fnmatch.translate(normalised), re.DOTALL)
+    except re.error:
+        return re.compile(fnmatch.translate(re.sub(r"\[[^\]]*\]", "?", normalised)), re.DOTALL)
+
+
+def _exact_name(name: str) -> str:
+    return "" if is_name_pattern(name) else normalise_process_name(name)
 
 
 def normalise_path(path: str) -> str:
@@ -172,7 +197,17 @@ class IndicatorIndex:
 
     @cached_property
     def process_names(self) -> dict[str, tuple[int, ...]]:  # normalise_process_name(...) ->
-        return _lookup(self._apps, "process_names", normalise_process_name)
+        """Exact names only; globs are in `process_name_patterns`."""
+        return _lookup(self._apps, "process_names", _exact_name)
+
+    @cached_property
+    def process_name_patterns(self) -> tuple[PatternRule, ...]:
+        return tuple(
+            PatternRule(name, compile_name_pattern, number)
+            for number, app in enumerate(self._apps)
+            for name in app.process_names
+            if is_name_pattern(name)
+        )
 
     @cached_property
     def autostart_names(self) -> dict[str, tuple[int, ...]]:  # lower-case ->

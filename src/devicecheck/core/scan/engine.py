@@ -28,6 +28,7 @@ from devicecheck.core.scan.findings import (
     NotExamined,
     ScanContext,
     ScanResult,
+    one_per_thing,
 )
 from devicecheck.core.scan.matching import Matcher
 from devicecheck.core.scan.processes import (
@@ -80,7 +81,7 @@ class ScanInProgress:
         read what it needs (None: nothing kept); `home` is the person's home folder.
         """
         platform = platform or sys.platform
-        matcher = Matcher(indicators)
+        matcher = Matcher(indicators, platform)
         not_examined: list[NotExamined] = []
 
         processes, problems = observe_processes()
@@ -103,6 +104,7 @@ class ScanInProgress:
         _started(observer, "autostart", len(collected.entries))
         findings += check_autostart(matcher, collected.entries)
         _advanced(observer, "autostart", len(collected.entries))
+        findings = one_per_thing(findings, region)
 
         examined = {
             "processes": len(processes),

@@ -457,6 +457,80 @@ def make_behaviour_finding(
 _BEHAVIOUR_SOURCE = {"id": "behaviour", "name": "devicecheck behaviour check"}
 
 
+_SEVERITY_RANK = {"high": 0, "medium": 1}
+_CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
+_SOURCE_RANK = {"curated": 0, "echap": 1, "lolrmm": 2}
+INDICATOR_KINDS = frozenset({"process", "connection", "listener", "autostart"})
+
+
+def _thing_seen(finding: Finding) -> tuple:
+    """What a finding is about: one running program, connection or start-up entry."""
+    if finding.kind == "process" and finding.process is not None:
+        return ("process", finding.process.pid)
+    if finding.kind in ("connection", "listener"):
+        pid = finding.process.pid if finding.process is not None else None
+        return (finding.kind, pid, finding.detail.get("local"), finding.detail.get("remote"))
+    about = sorted((k, repr(v)) for k, v in finding.detail.items() if k != "also_matched")
+    return (finding.kind, tuple(about))
+
+
+def _headline_order(finding: Finding) -> tuple:
+    return (
+        _SEVERITY_RANK.get(finding.severity, 2),
+        _CONFIDENCE_RANK.get(finding.confidence, 3),
+        _SOURCE_RANK.get(finding.source.get("id", ""), 3),
+        finding.app.lower(),
+    )
+
+
+def is_client_finding(finding: Finding) -> bool:
+    """A remote-access match on a program that connects out (a viewer, an SSH client)."""
+    from devicecheck.core.scan.ordinary_programs import is_client_program
+
+    return (
+        finding.kind == "process"
+        and finding.category == "remote-access"
+        and finding.process is not None
+        and is_client_program(finding.process.name)
+    )
+
+
+def one_per_thing(findings: Iterable[Finding], region: str | None = None) -> list[Finding]:
+    """One finding per running program, connection or start-up entry, worded for `region`.
+
+    When several products match the same thing (LOLRMM and the curated list both name
+    `sysdiag.exe`), the strongest heads the finding and the others are listed in its
+    `detail["other_products"]`, so one program is never counted twice. A client tool gets
+    client advice.
+    """
+    grouped: dict[tuple, list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault(_thing_seen(finding), []).append(finding)
+    combined = []
+    for group in grouped.values():
+        ordered = sorted(group, key=_headline_order)
+        head = ordered[0]
+        detail = dict(head.detail)
+        if len(ordered) > 1:
+            detail["other_products"] = [_product(other) for other in ordered[1:]]
+        advice = advice_for(
+            head.category, head.kind, head.confidence, region, client=is_client_finding(head)
+        )
+        combined.append(head._replace(detail=detail, advice=advice))
+    return combined
+
+
+def _product(finding: Finding) -> dict[str, Any]:
+    return {
+        "app": finding.app,
+        "app_id": finding.app_id,
+        "category": finding.category,
+        "confidence": finding.confidence,
+        "matched": finding.matched.to_dict(),
+        "source": dict(finding.source),
+    }
+
+
 _FIELD_ORDER = {
     "exe_paths": 0,
     "autostart_names": 1,

@@ -3,9 +3,19 @@
 Every check (processes, connections, start-up entries) goes through one `Matcher`, which
 remembers the answer for each distinct path and command line: hundreds of processes usually
 share a handful of executables, so each is matched against the patterns once.
+
+Names are matched so that they fit the platform:
+- a name the list writes with `.exe` (`kitty.exe`) meets a bare name (`kitty`) only on a
+  platform where the source says the product runs (or where it says nothing); the whole
+  Windows name, `.exe` included, meets anywhere, since that is how programs run under Wine;
+- the names of ordinary programs (`core.scan.ordinary_programs`: terminals, coreutils, sync
+  clients...) never match by name;
+- names written as globs (`zabbix_agent*.exe`) match as globs;
+- a path pattern that says nothing but the file name (`*\\AnyDesk.exe`) is name evidence.
 """
 
 import re
+import sys
 from typing import NamedTuple
 
 from devicecheck.core.indicators.model import (
@@ -15,6 +25,41 @@ from devicecheck.core.indicators.model import (
     normalise_process_name,
 )
 from devicecheck.core.scan.findings import Match
+from devicecheck.core.scan.ordinary_programs import is_colliding_name
+
+_PLATFORM_NAMES = {"linux": "linux", "darwin": "macos", "win32": "windows", "cygwin": "windows"}
+_WINDOWS_DRIVE = re.compile(r"\A[A-Za-z]:[\\/]")
+_WINE_DRIVE = "/drive_c/"
+
+
+def platform_name(sys_platform: str) -> str:
+    """The indicator lists' word for a `sys.platform` value (linux, macos, windows)."""
+    for prefix, name in _PLATFORM_NAMES.items():
+        if sys_platform.startswith(prefix):
+            return name
+    return sys_platform
+
+
+def windows_paths(*paths: str | None) -> list[str]:
+    """The Windows paths these stand for: `C:\\...` as it is, and a Wine prefix's
+    `.../drive_c/Program Files/x.exe` as `C:/Program Files/x.exe`."""
+    found: list[str] = []
+    for path in paths:
+        if not path:
+            continue
+        if _WINDOWS_DRIVE.match(path):
+            found.append(path)
+        elif _WINE_DRIVE in path.lower():
+            start = path.lower().rindex(_WINE_DRIVE) + len(_WINE_DRIVE)
+            found.append("C:/" + path[start:])
+    return list(dict.fromkeys(found))
+
+
+def _name_only_pattern(pattern: str) -> bool:
+    """`*\\AnyDesk.exe`, `*/anydesk`: a path pattern that says nothing beyond the file name."""
+    rest = normalise_path(pattern.strip()).lstrip("*").lstrip("/")
+    return bool(rest) and "/" not in rest and not any(c in rest for c in "*?[%$")
+
 
 # A path pattern that matches one of these ordinary programs matches nearly everything
 # (`C:\Program Files\*`, `*`): it cannot be evidence of anything, so it is left out.
@@ -26,6 +71,7 @@ _ORDINARY_PATHS = (
     "/applications/safari.app/contents/macos/safari",
     "/system/library/coreservices/finder.app",
 )
+_ORDINARY_NAMES = ("sleep", "bash", "systemd", "svchost", "explorer")
 _ORDINARY_COMMAND_LINES = ("/usr/bin/sleep 60", "c:/windows/system32/svchost.exe -k netsvcs")
 
 
@@ -124,47 +170,89 @@ def _bundle_paths(normalised: str) -> list[str]:
 
 
 class Matcher:
-    """Lookups over one IndicatorSet, remembered per distinct path and command line."""
+    """Lookups over one IndicatorSet, remembered per distinct name, path and command line.
 
-    def __init__(self, indicators: IndicatorSet) -> None:
+    `platform` (a `sys.platform` value; default this computer's) decides which products a
+    bare program name can stand for.
+    """
+
+    def __init__(self, indicators: IndicatorSet, platform: str | None = None) -> None:
         self.indicators = indicators
         self.index = indicators.index
+        self.platform = platform_name(platform or sys.platform)
         self._path_rules = _Rules(self.index.exe_paths, normalise_path, _ORDINARY_PATHS)
         self._cmdline_rules = _Rules(self.index.cmdlines, str.lower, _ORDINARY_COMMAND_LINES)
+        self._name_rules = _Rules(
+            self.index.process_name_patterns, normalise_process_name, _ORDINARY_NAMES
+        )
         self._paths: dict[str, tuple[PatternRule, ...]] = {}
         self._cmdlines: dict[str, tuple[PatternRule, ...]] = {}
+        self._names: dict[str, tuple[tuple[int, str], ...]] = {}
 
     def names(self, *observed: str) -> list[AppMatch]:
-        """Process-name matches for any of the observed names (compared without path or .exe)."""
+        """Process-name matches for any of the observed names (compared without path or .exe),
+        kept only where the product can run as that name here (see the module's notes)."""
         found: list[AppMatch] = []
         seen: set[str] = set()
         for raw in observed:
             if not raw:
                 continue
             key = normalise_process_name(raw)
-            if not key or key in seen:
+            if not key or key in seen or is_colliding_name(key):
                 continue
             seen.add(key)
-            for app in self.index.process_names.get(key, ()):
-                written = next(
-                    (
-                        name
-                        for name in self.indicators.apps[app].process_names
-                        if normalise_process_name(name) == key
-                    ),
-                    key,
-                )
+            whole_windows_name = raw.lower().endswith(".exe")
+            for app, written in self._named(key):
+                if whole_windows_name and written.lower().endswith(".exe"):
+                    pass  # the whole Windows name: Windows itself, or Wine on any system
+                elif not self.runs_here(app):
+                    continue
                 found.append(AppMatch(app, Match(written, "process_names", raw)))
         return found
 
+    def runs_here(self, app: int) -> bool:
+        """Whether the source says the product runs on this platform (or says nothing)."""
+        platforms = self.indicators.apps[app].platforms
+        return not platforms or self.platform in platforms
+
+    def _named(self, key: str) -> tuple[tuple[int, str], ...]:
+        """(app, name as the list wrote it) for a normalised name, exact names and globs."""
+        known = self._names.get(key)
+        if known is not None:
+            return known
+        pairs: list[tuple[int, str]] = []
+        for app in self.index.process_names.get(key, ()):
+            written = next(
+                (
+                    name
+                    for name in self.indicators.apps[app].process_names
+                    if normalise_process_name(name) == key
+                ),
+                key,
+            )
+            pairs.append((app, written))
+        for rule in self._name_rules.matching(key):
+            if all(app != rule.app for app, _ in pairs):
+                pairs.append((rule.app, rule.pattern))
+        self._names[key] = tuple(pairs)
+        return self._names[key]
+
     def path(self, path: str | None) -> list[AppMatch]:
+        """Matches of a program path. A rule that names only the file (`*\\x.exe`) gives
+        name evidence (field `process_names`), like a process name, and follows its rules."""
         if not path:
             return []
         rules = self._paths.get(path)
         if rules is None:
             rules = self._match_path(path)
             self._paths[path] = rules
-        return [AppMatch(rule.app, Match(rule.pattern, "exe_paths", path)) for rule in rules]
+        found = []
+        for rule in rules:
+            if not _name_only_pattern(rule.pattern):
+                found.append(AppMatch(rule.app, Match(rule.pattern, "exe_paths", path)))
+            elif not is_colliding_name(basename(path)):
+                found.append(AppMatch(rule.app, Match(rule.pattern, "process_names", path)))
+        return found
 
     def _match_path(self, path: str) -> tuple[PatternRule, ...]:
         matched: list[PatternRule] = []

@@ -20,7 +20,7 @@ from devicecheck.core.scan.findings import (
     make_finding,
     strongest_first,
 )
-from devicecheck.core.scan.matching import Matcher, basename, by_app
+from devicecheck.core.scan.matching import Matcher, basename, by_app, windows_paths
 
 PROCESS_ATTRS = ("pid", "name", "exe", "cmdline", "username", "create_time", "ppid")
 _CHUNK = 1024 * 1024
@@ -123,7 +123,8 @@ def check_processes(
     hasher: Callable[[str | None], str | None] = sha256_of_file,
     progress: Callable[[int], None] | None = None,
 ) -> list[Finding]:
-    """One finding per (process, app) that matched; the executable's SHA-256 is added."""
+    """One finding per (process, app) that matched; the executable's SHA-256 is added.
+    (The engine then makes it one finding per process: `findings.one_per_thing`.)"""
     findings: list[Finding] = []
     for done, process in enumerate(processes, start=1):
         findings.extend(_process_findings(matcher, process, hasher))
@@ -141,6 +142,8 @@ def _process_findings(
         *matcher.path(process.exe),
         *matcher.cmdline(process.cmdline),
     ]
+    for windows_path in windows_paths(process.exe, first_argument):  # Wine, `C:\...` argv
+        matches += [m for m in matcher.path(windows_path) if m not in matches]
     if not matches:
         return []
     hashed = process._replace(exe_sha256=hasher(process.exe))
