@@ -1,4 +1,4 @@
-"""The shipped content: eight areas, complete items, cautions where a step could alert someone."""
+"""The shipped content: nine areas, complete items, cautions where a step could alert someone."""
 
 from __future__ import annotations
 
@@ -20,7 +20,21 @@ AREAS = (
     "phone-carrier",
     "trackers-cars",
     "evidence-safety",
+    "children-handovers",
 )
+# Promises the tool cannot keep: that the other person will not see or learn of a change.
+FALSE_PROMISE = re.compile(
+    r"not visible|will not be seen|won't be seen|won't know|will not know|cannot see|"
+    r"can't see|will never know|won't notice|will not notice|undetectable",
+    re.IGNORECASE,
+)
+# Where one of those phrases describes a limit of a check or a feature, not a promise.
+LIMITATION = re.compile(
+    r"cannot see (it|them|everything|all|whose)|check cannot|scan cannot|app cannot|"
+    r"tile cannot|which it cannot see|you cannot see|it cannot see",
+    re.IGNORECASE,
+)
+SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 RISKY_ACTION = re.compile(
     r"\b(remov|revok|reset|delet|disabl|turn(ing)? (it |this |them )?off|uninstall|sign(ing)? (them |it )?out|"
     r"log(ging)? (them |it )?out|block|stop sharing|change (your |the )?(password|passcode|pin))",
@@ -32,7 +46,7 @@ def all_items() -> list[Item]:
     return [item for checklist in load_checklists().checklists for item in checklist.all_items()]
 
 
-def test_eight_areas_in_order_with_enough_items() -> None:
+def test_nine_areas_in_order_with_enough_items() -> None:
     checklists = load_checklists().checklists
     assert tuple(c.id for c in checklists) == AREAS
     assert sum(len(c.items) for c in checklists) >= 60
@@ -94,3 +108,31 @@ def test_helplines_cover_the_regions_with_sources() -> None:
     assert region_for("us").emergency.number.replace("-", "") == "911"
     with pytest.raises(DeviceCheckError):
         region_for("ZZ")
+
+
+def item_texts(item: Item) -> list[str]:
+    texts = [item.title, item.question, item.why, item.if_yes, item.evidence_hint]
+    return texts + [item.caution or ""] + [text for _, text in item.steps]
+
+
+@pytest.mark.parametrize("item", all_items(), ids=lambda item: item.id)
+def test_no_item_promises_the_other_person_will_not_see(item: Item) -> None:
+    for text in item_texts(item):
+        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
+            if FALSE_PROMISE.search(sentence) and not LIMITATION.search(sentence):
+                pytest.fail(f"{item.id}: promises what no one can promise: {sentence!r}")
+
+
+def test_the_promise_check_catches_the_reviewed_wording() -> None:
+    for sentence in ("Turning alerts on is not visible to the owner.", "This will not be seen."):
+        assert FALSE_PROMISE.search(sentence) and not LIMITATION.search(sentence)
+
+
+@pytest.mark.parametrize("item", [i for i in all_items() if i.caution], ids=lambda item: item.id)
+def test_cautions_are_short_and_name_help_by_role(item: Item) -> None:
+    caution = " ".join((item.caution or "").split())
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", caution) if s.strip()]
+    assert len(sentences) <= 2, (
+        f"{item.id}: caution has {len(sentences)} sentences (keep it under 3)"
+    )
+    assert "{help:" in caution or "{emergency}" in caution, f"{item.id}: caution names no help"
