@@ -210,17 +210,31 @@ def test_torn_tail_blocks_appends_until_repair_moves_it_aside(log: EvidenceLog) 
     assert log.repair().repaired is False
 
 
-def test_a_complete_but_unreadable_last_line_is_a_torn_tail(log: EvidenceLog) -> None:
+def test_a_complete_damaged_last_line_is_reported_as_edited_and_never_cut(
+    log: EvidenceLog,
+) -> None:
+    log.add_note("kept")
+    log.add_note("the last entry, later damaged")
+    original = log.path.read_bytes()
+    damaged = original.replace(b"later damaged", b"later DAMAGED")
+    log.path.write_bytes(damaged)
+    report = log.verify()
+    assert (report.first_bad.seq, report.first_bad.reason) == (2, "edited")
+    assert log.repair().repaired is False  # a complete line is evidence: never set aside
+    assert log.path.read_bytes() == damaged
+    log.add_note("new evidence is still kept")
+    assert log.path.read_bytes().startswith(damaged)
+    assert log.verify().first_bad.reason == "edited"
+
+
+def test_a_complete_line_of_garbage_at_the_end_is_not_cut(log: EvidenceLog) -> None:
     kept = log.add_note("kept")
     with open(log.path, "ab") as handle:
         handle.write(b"\x00\x00\x00\x00\n")
-    assert log.verify().first_bad.reason == "torn tail"
-    with pytest.raises(DeviceCheckError, match="repair"):
-        log.add_note("x")
-    result = log.repair()
-    assert result.quarantine.read_bytes() == b"\x00\x00\x00\x00\n"
+    assert log.verify().first_bad.seq == 2
+    assert log.repair().repaired is False
+    assert log.path.read_bytes().endswith(b"\x00\x00\x00\x00\n")
     assert log.entries()[0] == kept
-    assert log.verify().ok
 
 
 def test_tail_is_found_behind_entries_larger_than_the_read_window(log: EvidenceLog) -> None:
@@ -258,4 +272,7 @@ def test_empty_and_missing_logs(log: EvidenceLog) -> None:
         "head_hash": None,
         "first_bad": None,
         "attachments": 0,
+        "receipts": [],
+        "protected": False,
+        "keyed": None,
     }

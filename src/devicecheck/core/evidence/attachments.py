@@ -1,4 +1,9 @@
-"""Attachments: files copied into `evidence/files/<sha256>` (0600) and checked again by verify."""
+"""Attachments: files copied into `evidence/files/<sha256>` (0600) and checked again by verify.
+
+In a protected folder the copy is encrypted as it is read (chunk by chunk, so a large photo never
+sits whole in memory) and named by a keyed hash of its SHA-256 instead of the SHA-256 itself, so
+the folder does not show which known file it holds.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devicecheck.core.files import PRIVATE_FILE_MODE, fsync_directory, refuse_symlink
-from devicecheck.errors import DeviceCheckError
+from devicecheck.core import protection
+from devicecheck.core.files import fsync_directory, refuse_symlink
+from devicecheck.core.protection import FolderKeys
+from devicecheck.errors import DeviceCheckError, InvalidDataError
+
+INCOMING_PREFIX = ".incoming-"
+# Every attachment is sealed with the same label: its name is its content's (keyed) hash, and
+# verify compares the decrypted content with the SHA-256 its entry records, so a copy moved
+# to another name is caught by that check.
+ATTACHMENT_LABEL = b"evidence/files"
 
 _CHUNK = 1 << 20
 # O_NONBLOCK: opening a named pipe must not hang; it has no effect on regular files.
@@ -22,9 +35,6 @@ _READ_FLAGS = (
     | getattr(os, "O_NOFOLLOW", 0)
     | getattr(os, "O_NONBLOCK", 0)
     | getattr(os, "O_BINARY", 0)
-)
-_CREATE_FLAGS = (
-    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 )
 
 
@@ -41,8 +51,12 @@ class AttachmentRecord:
         return {"sha256": self.sha256, "size": self.size, "name": self.name, "mtime": self.mtime}
 
 
-def store_attachment(files_dir: Path, source: Path) -> AttachmentRecord:
-    """Copy `source` into `files_dir` under its SHA-256; the same content is stored once."""
+def store_attachment(
+    files_dir: Path, source: Path, keys: FolderKeys | None = None
+) -> tuple[AttachmentRecord, Path | None]:
+    """Copy `source` into `files_dir` under its SHA-256 (or its keyed name in a protected
+    folder); the same content is stored once. Returns the record and the path of the copy if
+    this call created it (None if that content was already stored)."""
     if source.is_symlink():
         raise DeviceCheckError(f"{source} is a symbolic link; attach the file it points to")
     try:
@@ -56,43 +70,95 @@ def store_attachment(files_dir: Path, source: Path) -> AttachmentRecord:
         os.close(fd)
         raise DeviceCheckError(f"{source} is not a regular file")
     with os.fdopen(fd, "rb") as handle:
-        digest, size = _copy_into(files_dir, handle)
+        digest, size, created = _copy_into(files_dir, handle, keys)
     mtime = dt.datetime.fromtimestamp(info.st_mtime, dt.timezone.utc).isoformat()
-    return AttachmentRecord(sha256=digest, size=size, name=source.name, mtime=mtime)
+    record = AttachmentRecord(sha256=digest, size=size, name=display_name(source), mtime=mtime)
+    return record, created
 
 
-def _copy_into(files_dir: Path, handle: Any) -> tuple[str, int]:
-    temporary = files_dir / f".incoming-{secrets.token_hex(6)}"
-    fd = os.open(temporary, _CREATE_FLAGS, PRIVATE_FILE_MODE)
+def display_name(path: Path) -> str:
+    """The file's name as text; bytes that are not UTF-8 are kept as \\xNN escapes."""
+    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def stored_path(files_dir: Path, sha256: str, keys: FolderKeys | None) -> Path:
+    return files_dir / (sha256 if keys is None else keys.attachment_name(sha256))
+
+
+def _copy_into(
+    files_dir: Path, handle: Any, keys: FolderKeys | None
+) -> tuple[str, int, Path | None]:
+    temporary = files_dir / f"{INCOMING_PREFIX}{os.getpid()}-{secrets.token_hex(6)}"
     digest = hashlib.sha256()
     size = 0
+
+    def plaintext() -> Any:
+        nonlocal size
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            yield chunk
+
     try:
-        with os.fdopen(fd, "wb") as out:
-            while chunk := handle.read(_CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        destination = files_dir / digest.hexdigest()
+        with protection.private_output(temporary) as fd:
+            pieces = plaintext()
+            if keys is not None:
+                pieces = protection.encrypt_chunks(keys, ATTACHMENT_LABEL, pieces)
+            for piece in pieces:
+                _write_all(fd, piece)
+        destination = stored_path(files_dir, digest.hexdigest(), keys)
         refuse_symlink(destination)
         if destination.exists():
             temporary.unlink()  # already stored; verify will say if that copy was altered
-        else:
-            os.replace(temporary, destination)
-            fsync_directory(files_dir)
+            return digest.hexdigest(), size, None
+        os.replace(temporary, destination)
+        fsync_directory(files_dir)
     except BaseException:
         with contextlib.suppress(OSError):
             temporary.unlink()
         raise
-    return digest.hexdigest(), size
+    return digest.hexdigest(), size, destination
 
 
-def attachment_problem(files_dir: Path, sha256: Any, size: Any) -> str | None:
-    """None if the stored copy is there with that size and hash; else "missing" or "altered"."""
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def remove_stale_incoming(files_dir: Path) -> list[Path]:
+    """Remove partial copies left by writers that were killed (their process is gone)."""
+    removed = []
+    for path in files_dir.glob(INCOMING_PREFIX + "*"):
+        pid_text = path.name[len(INCOMING_PREFIX) :].split("-", 1)[0]
+        if pid_text.isdigit() and _process_alive(int(pid_text)):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def attachment_problem(
+    files_dir: Path, sha256: Any, size: Any, keys: FolderKeys | None = None
+) -> str | None:
+    """None if the stored copy is there with that size and hash; else "missing" or "altered".
+    In a protected folder the copy is decrypted as it is hashed."""
     if not isinstance(sha256, str) or len(sha256) != 64:
         return "altered"
-    path = files_dir / sha256
+    path = stored_path(files_dir, sha256, keys)
     try:
         fd = os.open(path, _READ_FLAGS)
     except OSError:  # absent, or a symlink put in its place (O_NOFOLLOW)
@@ -100,9 +166,28 @@ def attachment_problem(files_dir: Path, sha256: Any, size: Any) -> str | None:
     digest = hashlib.sha256()
     length = 0
     with os.fdopen(fd, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-            length += len(chunk)
+        try:
+            for chunk in _plain_chunks(handle, files_dir, path, keys):
+                digest.update(chunk)
+                length += len(chunk)
+        except InvalidDataError:
+            return "altered"
     if length != size or digest.hexdigest() != sha256:
         return "altered"
     return None
+
+
+def open_attachment(files_dir: Path, sha256: str, keys: FolderKeys | None) -> Any:
+    """The stored copy's plaintext, chunk by chunk (for export and pack)."""
+    path = stored_path(files_dir, sha256, keys)
+    refuse_symlink(path)
+    with open(path, "rb") as handle:
+        yield from _plain_chunks(handle, files_dir, path, keys)
+
+
+def _plain_chunks(handle: Any, files_dir: Path, path: Path, keys: FolderKeys | None) -> Any:
+    if keys is None:
+        while chunk := handle.read(_CHUNK):
+            yield chunk
+        return
+    yield from protection.decrypt_stream(keys, ATTACHMENT_LABEL, handle)

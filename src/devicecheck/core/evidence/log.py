@@ -4,7 +4,11 @@ Every append holds an exclusive lock on `evidence/log.lock` while it reads the l
 (only the tail of the file), builds the next one and writes it with a single `os.write` on an
 O_APPEND descriptor followed by `os.fsync`. Two processes therefore never interleave lines or
 fork the chain, and a writer killed at any moment leaves at worst an incomplete last line,
-which the next writer notices and refuses to build on until `repair` sets it aside.
+which the next writer notices and refuses to build on until `repair` sets it aside. A write or
+fsync that fails (a full disk) is rolled back to where the file was, still under the lock.
+
+In a protected data folder (core.protection) each line is stored sealed (core.evidence.sealed);
+reading decrypts it back to the ordinary line, so every reader sees ordinary entries.
 """
 
 from __future__ import annotations
@@ -19,8 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from devicecheck.core import protection
 from devicecheck.core.datadir import DataDir
-from devicecheck.core.evidence.attachments import store_attachment
+from devicecheck.core.evidence import sealed
+from devicecheck.core.evidence.attachments import (
+    AttachmentRecord,
+    remove_stale_incoming,
+    store_attachment,
+)
 from devicecheck.core.evidence.entries import (
     GENESIS,
     SELF,
@@ -39,7 +49,8 @@ from devicecheck.core.files import (
     fsync_directory,
     refuse_symlink,
 )
-from devicecheck.errors import DeviceCheckError
+from devicecheck.core.protection import FolderKeys
+from devicecheck.errors import DeviceCheckError, InvalidDataError
 
 LOG_NAME = "log.jsonl"
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -86,6 +97,7 @@ class _Tail:
     seq: int  # of the last complete entry (0 for an empty log)
     hash: str  # of the last complete entry (GENESIS for an empty log)
     torn_from: int | None  # offset where an incomplete tail starts, if there is one
+    stored: str = GENESIS  # a protected log: the hash of the last stored (sealed) line
 
 
 class EvidenceLog:
@@ -98,6 +110,7 @@ class EvidenceLog:
         self.files_dir = self.directory / "files"
         self.quarantine_dir = self.directory / "quarantine"
         self.lock_path = self.directory / "log.lock"
+        self.root = data_dir.root
         self._directory_ready = False
         self._known_tail: tuple[_Identity, _Tail] | None = None
         self._lock = InterProcessLock(self.lock_path)
@@ -130,18 +143,37 @@ class EvidenceLog:
     ) -> Entry:
         """Add one entry; it is on disk (fsync'd) when this returns."""
         check_new_entry(kind, data, session, author)
+        keys = self.keys()  # a locked protected folder stops here, before anything is written
         fd, identity = self._lock_and_open()
         try:
-            tail = self._tail(fd, identity)
+            tail = self._tail(fd, identity, keys)
             if tail.torn_from is not None:
                 raise DeviceCheckError(
                     f"the evidence log ends in an incomplete line; {REPAIR_HINT}"
                 )
-            entry = _write_entry(fd, tail, kind, data, session, author)
-            self._known_tail = (_file_identity(os.fstat(fd)), _Tail(entry.seq, entry.hash, None))
+            entry, stored = _write_entry(fd, tail, kind, data, session, author, keys)
+            self._known_tail = (
+                _file_identity(os.fstat(fd)),
+                _Tail(entry.seq, entry.hash, None, stored),
+            )
             return entry
         finally:
             self._lock.release()
+
+    def keys(self) -> FolderKeys | None:
+        """The folder's keys when it is protected (LockedError if they cannot be had), else None.
+        A log in the protected form in a folder without its header is refused, never written to
+        in plaintext."""
+        keys = protection.keys_for(self.root)
+        if keys is None and self._looks_sealed():
+            raise InvalidDataError(
+                "the evidence log is protected but the folder's protection header "
+                f"({protection.HEADER_NAME}) is missing; restore it from a backup"
+            )
+        return keys
+
+    def is_protected(self) -> bool:
+        return protection.is_protected(self.root)
 
     def add_note(self, text: str, *, session: str | None = None, author: str = SELF) -> Entry:
         if not text.strip():
@@ -157,16 +189,18 @@ class EvidenceLog:
         author: str = SELF,
     ) -> Entry:
         check_incident(incident)
-        stored = [self._store(Path(path)).to_dict() for path in attachments]
-        data = {**incident.to_dict(), "attachments": stored}
-        return self.append("incident", data, session=session, author=author)
+        with self._new_copies() as copies:
+            stored = [copies.store(Path(path)).to_dict() for path in attachments]
+            data = {**incident.to_dict(), "attachments": stored}
+            return self.append("incident", data, session=session, author=author)
 
     def attach(
         self, path: Path, *, note: str = "", session: str | None = None, author: str = SELF
     ) -> Entry:
-        record = self._store(Path(path))
-        data = {**record.to_dict(), "note": note}
-        return self.append("attachment", data, session=session, author=author)
+        with self._new_copies() as copies:
+            record = copies.store(Path(path))
+            data = {**record.to_dict(), "note": note}
+            return self.append("attachment", data, session=session, author=author)
 
     def amend(self, entry_id: str, note: str, *, author: str = SELF) -> Entry:
         """A correction is a new entry pointing at the old one; the old one is never changed."""
@@ -177,17 +211,24 @@ class EvidenceLog:
         return self.append("amendment", data, session=target.session, author=author)
 
     def repair(self) -> RepairResult:
-        """Move an incomplete last line to quarantine and record that; nothing else is touched."""
+        """Set an incomplete last line (bytes after the last newline) aside and record that.
+
+        The torn bytes are copied to quarantine first; then the `repair` entry is written over
+        them, in their place, and only then is anything left over cut off. A crash at any point
+        leaves the torn bytes in quarantine or in the log, and the log readable. A complete line
+        that is damaged is never touched here: verify reports it as edited.
+        """
+        keys = self.keys()
         if not self.path.exists():
             return RepairResult(repaired=False)
         with self._locked() as fd:
-            tail = _read_tail(fd)
+            self._clean_leftovers()
+            tail = _read_tail(fd, keys)
             if tail.torn_from is None:
                 return RepairResult(repaired=False)
-            torn = _read_at(fd, tail.torn_from, os.fstat(fd).st_size - tail.torn_from)
+            end = os.fstat(fd).st_size
+            torn = _read_at(fd, tail.torn_from, end - tail.torn_from)
             quarantine = self._quarantine(torn)
-            os.ftruncate(fd, tail.torn_from)
-            os.fsync(fd)
             digest = hashlib.sha256(torn).hexdigest()
             data = {
                 "quarantined": f"quarantine/{quarantine.name}",
@@ -195,24 +236,84 @@ class EvidenceLog:
                 "size": len(torn),
                 "offset": tail.torn_from,
             }
-            entry = _write_entry(fd, _read_tail(fd), "repair", data, None, SELF)
+            entry, line = _sealed_entry(tail, "repair", data, None, SELF, keys)
+            self._write_over_torn_tail(tail.torn_from, line)
+            self._known_tail = None
         return RepairResult(True, quarantine, len(torn), digest, entry)
+
+    def _write_over_torn_tail(self, offset: int, line: bytes) -> None:
+        """Put `line` where the torn tail starts, then cut what is left of the tail after it."""
+        fd = os.open(self.path, os.O_WRONLY | _NO_FOLLOW | getattr(os, "O_BINARY", 0))
+        try:
+            written = 0
+            while written < len(line):
+                written += os.pwrite(fd, line[written:], offset + written)
+            os.fsync(fd)
+            if os.fstat(fd).st_size > offset + len(line):
+                os.ftruncate(fd, offset + len(line))
+                os.fsync(fd)
+        finally:
+            os.close(fd)
 
     # --- reading -----------------------------------------------------------------------------
 
     def read(self) -> LogContents:
         """Every complete line that is an entry, oldest first; damaged lines are named, not fatal."""
-        raw = self._raw()
-        lines = raw.split(b"\n")
-        torn = lines.pop() != b""
+        lines, torn = self._plain_lines()
         entries: list[Entry] = []
         unreadable: list[int] = []
         for number, line in enumerate(lines, 1):
             try:
+                if line is None:
+                    raise LogLineError(f"line {number}: not sealed with this folder's key")
                 entries.append(parse_line(line, line_number=number))
             except LogLineError:
                 unreadable.append(number)
         return LogContents(tuple(entries), tuple(unreadable), torn)
+
+    def head(self) -> Entry | None:
+        """The last complete entry, if any (read from the end of the file only)."""
+        keys = self.keys()
+        try:
+            fd = os.open(self.path, os.O_RDONLY | _NO_FOLLOW | getattr(os, "O_BINARY", 0))
+        except FileNotFoundError:
+            return None
+        try:
+            return _read_tail(fd, keys, want_entry=True).entry
+        finally:
+            os.close(fd)
+
+    def _plain_lines(self) -> tuple[list[bytes | None], bool]:
+        """Every complete line as an ordinary entry line (decrypted in a protected folder; None
+        where a sealed line does not open), and whether an incomplete line follows."""
+        keys = self.keys()
+        raw = self._raw()
+        lines: list[bytes | None] = list(raw.split(b"\n"))
+        torn = lines.pop() != b""
+        if keys is None:
+            return lines, torn
+        opened: list[bytes | None] = []
+        for line in lines:
+            try:
+                opened.append(sealed.open_line(keys, line or b""))
+            except LogLineError:
+                opened.append(None)
+        return opened, torn
+
+    def _looks_sealed(self) -> bool:
+        """Whether the log's first line is a stored protected entry."""
+        try:
+            with open(self.path, "rb") as handle:
+                first = handle.readline(1 << 20)
+        except OSError:
+            return False
+        if not sealed.looks_sealed(first) or not first.endswith(b"\n"):
+            return False
+        try:
+            sealed.parse_sealed(first[:-1])
+        except LogLineError:
+            return False
+        return True
 
     def entries(self, *, kind: str | None = None, session: str | None = None) -> list[Entry]:
         return [
@@ -249,21 +350,30 @@ class EvidenceLog:
 
     def complete_lines(self) -> bytes:
         """The stored bytes up to the last newline: every complete line, exactly as written."""
-        raw = self._raw()
-        return raw[: raw.rfind(b"\n") + 1]
+        lines, _ = self._plain_lines()
+        return b"".join(line + b"\n" for line in lines if line is not None)
 
-    def verify(self) -> VerifyReport:
-        return verify_log(self.path, self.files_dir)
+    def verify(self, receipts: Sequence[Any] = (), *, keyed: bool = True) -> VerifyReport:
+        """Check the chain, every attachment and any receipts. In a protected folder the public
+        chain over the stored bytes is always checked; with `keyed` (and the keys) every entry is
+        also opened and its ordinary chain checked. Receipts need the keys there."""
+        if protection.is_protected(self.root):
+            keys = self.keys() if keyed or receipts else None
+            return verify_log(self.path, self.files_dir, receipts, keys=keys, sealed_log=True)
+        self.keys()  # refuses a protected log whose header was removed
+        return verify_log(self.path, self.files_dir, receipts)
 
     # --- internals ---------------------------------------------------------------------------
 
     def _raw(self) -> bytes:
-        refuse_symlink(self.directory)
-        refuse_symlink(self.path)
+        refuse_planted(self.directory, self.path)
         try:
-            return self.path.read_bytes()
+            fd = os.open(self.path, os.O_RDONLY | _NO_FOLLOW | getattr(os, "O_BINARY", 0))
         except FileNotFoundError:
             return b""
+        with os.fdopen(fd, "rb") as handle:
+            refuse_hard_link(os.fstat(handle.fileno()), self.path)
+            return handle.read()
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[int]:
@@ -294,18 +404,17 @@ class EvidenceLog:
             self._lock.release()
             raise
 
-    def _tail(self, fd: int, identity: _Identity) -> _Tail:
+    def _tail(self, fd: int, identity: _Identity, keys: FolderKeys | None) -> _Tail:
         """The last entry: remembered from this object's own last append if the file has not
         changed since (same inode, size and modification time), otherwise read from the end."""
         if self._known_tail is not None and self._known_tail[0] == identity:
             return self._known_tail[1]
-        return _read_tail(fd)
+        return _read_tail(fd, keys)
 
     def _open_for_append(self) -> int:
-        if not _NO_FOLLOW:
-            refuse_symlink(self.path)  # where O_NOFOLLOW does not exist
+        refuse_planted(self.directory, self.path)
         try:
-            return os.open(self.path, _APPEND_FLAGS | _NO_FOLLOW)
+            fd = os.open(self.path, _APPEND_FLAGS | _NO_FOLLOW)
         except FileNotFoundError:
             fd = os.open(self.path, _APPEND_FLAGS | _NO_FOLLOW | os.O_CREAT, PRIVATE_FILE_MODE)
             fsync_directory(self.directory)
@@ -316,35 +425,135 @@ class EvidenceLog:
                     f"{self.path} is a symbolic link; refusing to use it"
                 ) from None
             raise error
+        try:
+            refuse_hard_link(os.fstat(fd), self.path)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
 
-    def _store(self, path: Path) -> Any:
+    @contextlib.contextmanager
+    def _new_copies(self) -> Iterator[_NewCopies]:
+        """Attachments stored for one entry; the copies this entry added are removed again if
+        the entry is not written (a later file failed, the disk filled up)."""
+        keys = self.keys()
         ensure_private_dir(self.data_dir.ensure(self.directory) / "files")
-        return store_attachment(self.files_dir, path)
+        copies = _NewCopies(self.files_dir, keys)
+        try:
+            yield copies
+        except BaseException:
+            copies.remove_new()
+            raise
+
+    def _clean_leftovers(self) -> None:
+        """Partial attachment copies of writers that died, and empty quarantine files."""
+        if self.files_dir.is_dir():
+            remove_stale_incoming(self.files_dir)
+        if self.quarantine_dir.is_dir():
+            for path in self.quarantine_dir.iterdir():
+                with contextlib.suppress(OSError):
+                    if path.is_file() and not path.is_symlink() and path.stat().st_size == 0:
+                        path.unlink()
 
     def _quarantine(self, torn: bytes) -> Path:
+        """Keep the torn bytes (whole, or not at all: written under a temporary name first)."""
         ensure_private_dir(self.quarantine_dir)
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         path = self.quarantine_dir / f"torn-{stamp}-{secrets.token_hex(3)}.bin"
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        fd = os.open(path, flags | getattr(os, "O_BINARY", 0), PRIVATE_FILE_MODE)
-        try:
+        temporary = self.quarantine_dir / f".incoming-{os.getpid()}-{secrets.token_hex(4)}"
+        with protection.private_output(temporary) as fd:
             _write_all(fd, torn)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        os.replace(temporary, path)
         fsync_directory(self.quarantine_dir)
         return path
 
 
-def _write_entry(
-    fd: int, tail: _Tail, kind: str, data: dict, session: str | None, author: str
-) -> Entry:
+class _NewCopies:
+    def __init__(self, files_dir: Path, keys: FolderKeys | None) -> None:
+        self.files_dir = files_dir
+        self.keys = keys
+        self.created: list[Path] = []
+
+    def store(self, path: Path) -> AttachmentRecord:
+        record, created = store_attachment(self.files_dir, path, self.keys)
+        if created is not None:
+            self.created.append(created)
+        return record
+
+    def remove_new(self) -> None:
+        for path in self.created:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def refuse_planted(directory: Path, path: Path) -> None:
+    """The log's folder and file must be the program's own: no symlink in either place."""
+    refuse_symlink(directory.parent)
+    refuse_symlink(directory)
+    refuse_symlink(path)
+
+
+def refuse_hard_link(info: os.stat_result, path: Path) -> None:
+    if info.st_nlink > 1:
+        raise DeviceCheckError(
+            f"{path} has another name (a hard link) elsewhere; refusing to use it as the log"
+        )
+
+
+def _sealed_entry(
+    tail: _Tail,
+    kind: str,
+    data: dict,
+    session: str | None,
+    author: str,
+    keys: FolderKeys | None,
+) -> tuple[Entry, bytes]:
+    """The next entry and the line to store: the ordinary line, sealed in a protected folder."""
     entry, line = seal_entry(
         seq=tail.seq + 1, prev=tail.hash, kind=kind, data=data, session=session, author=author
     )
-    _write_all(fd, line)
-    os.fsync(fd)
-    return entry
+    if keys is not None:
+        line, _ = sealed.seal_line(keys, entry.seq, tail.stored, line[:-1])
+    return entry, line
+
+
+def _write_entry(
+    fd: int,
+    tail: _Tail,
+    kind: str,
+    data: dict,
+    session: str | None,
+    author: str,
+    keys: FolderKeys | None,
+) -> tuple[Entry, str]:
+    """Write the next entry; on a failed write or fsync the file is cut back to where it was.
+    Returns the entry and the hash of the stored line (the entry's own hash when plaintext)."""
+    entry, line = _sealed_entry(tail, kind, data, session, author, keys)
+    size_before = os.fstat(fd).st_size
+    try:
+        _write_all(fd, line)
+        os.fsync(fd)
+    except OSError as error:
+        _roll_back(fd, size_before)
+        raise DeviceCheckError(
+            f"the entry could not be saved ({error.strerror or error}); nothing was recorded "
+            "and the log is as it was"
+        ) from None
+    stored = entry.hash if keys is None else _stored_hash(line)
+    return entry, stored
+
+
+def _stored_hash(line: bytes) -> str:
+    start = line.index(b',"hash":"') + len(b',"hash":"')
+    return line[start : start + 64].decode("ascii")
+
+
+def _roll_back(fd: int, size: int) -> None:
+    """Cut the log back to `size` after a failed append (needs no free space)."""
+    with contextlib.suppress(OSError):
+        if os.fstat(fd).st_size > size:
+            os.ftruncate(fd, size)
+        os.fsync(fd)
 
 
 def _file_identity(info: os.stat_result) -> _Identity:
@@ -369,28 +578,36 @@ def _read_at(fd: int, offset: int, length: int) -> bytes:
     return b"".join(chunks)
 
 
-def _read_tail(fd: int) -> _Tail:
+@dataclass(frozen=True)
+class _TailWithEntry(_Tail):
+    entry: Entry | None = None
+
+
+def _read_tail(fd: int, keys: FolderKeys | None, want_entry: bool = False) -> _TailWithEntry:
     """The last entry, reading only the end of the file.
 
-    Bytes after the last newline, and a last complete line that is not an entry, are a torn
-    tail (a write that was cut short); `torn_from` is where it starts. Further back, a damaged
-    line is left for verify to report and the chain continues from the last real entry.
+    Only bytes after the last newline are a torn tail (an append is one write of a whole line,
+    so a crash can only leave a line without its newline); `torn_from` is where it starts. A
+    complete line that is damaged is left for verify to report as edited, and the chain
+    continues from the last real entry before it.
     """
     torn_from: int | None = None
-    complete_lines = 0
     for start, line, complete in _lines_backwards(fd):
         if not complete:
             torn_from = start
             continue
-        complete_lines += 1
         try:
-            entry = parse_line(line)
+            if keys is None:
+                entry, stored = parse_line(line), None
+            else:
+                outer = sealed.parse_sealed(line)
+                entry = parse_line(sealed.open_box(keys, outer["seq"], outer["prev"], outer["box"]))
+                stored = outer["hash"]
         except LogLineError:
-            if complete_lines == 1:
-                torn_from = start
             continue
-        return _Tail(entry.seq, entry.hash, torn_from)
-    return _Tail(0, GENESIS, torn_from)
+        found = entry if want_entry else None
+        return _TailWithEntry(entry.seq, entry.hash, torn_from, stored or GENESIS, found)
+    return _TailWithEntry(0, GENESIS, torn_from)
 
 
 def _lines_backwards(fd: int) -> Iterator[tuple[int, bytes, bool]]:

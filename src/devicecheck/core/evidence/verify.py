@@ -4,19 +4,25 @@ The hot loop reads each line once: one json.loads, then SHA-256 over the line's 
 the `"hash":"..."` member cut out. Because a stored line is the canonical JSON of the whole
 entry, those bytes are exactly the canonical JSON of the entry without its hash, so nothing is
 re-serialised. Any change to a line's bytes (even whitespace) changes that digest.
+
+A protected log (core.evidence.sealed) has two chains: the public one over the stored lines,
+checked the same way without any key, and, with the folder's keys, the ordinary chain of the
+entries inside them, each of which must also open under the key at its place. Receipts
+(core.evidence.receipts) are checked against the ordinary chain.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from devicecheck.core.evidence.attachments import attachment_problem
 from devicecheck.core.evidence.entries import FIELDS, GENESIS, LogLineError
+from devicecheck.core.evidence.receipts import ReceiptCheck, ReceiptClaim, check_receipt
 from devicecheck.core.files import refuse_symlink
 
 # The reasons verify can give, first word of every BadEntry.reason.
@@ -28,6 +34,7 @@ INSERTED = "inserted"
 TORN_TAIL = "torn tail"
 ATTACHMENT_MISSING = "attachment missing"
 ATTACHMENT_ALTERED = "attachment altered"
+FORGED = "forged"
 REASONS: tuple[str, ...] = (
     EDITED,
     NOT_JSON,
@@ -37,8 +44,10 @@ REASONS: tuple[str, ...] = (
     TORN_TAIL,
     ATTACHMENT_MISSING,
     ATTACHMENT_ALTERED,
+    FORGED,
 )
 _FIELD_COUNT = len(FIELDS)
+_SEALED_FIELD_COUNT = 4
 _KINDS_WITH_FILES = frozenset(("attachment", "incident"))
 _LINE_PROBLEMS = (ValueError, KeyError, TypeError, AttributeError, RecursionError, LogLineError)
 
@@ -58,11 +67,16 @@ class BadEntry:
 
 @dataclass(frozen=True)
 class VerifyReport:
-    ok: bool
+    ok: bool  # the chain, the attachments and every receipt check out
     entries: int  # complete lines read up to the first bad one (all of them when ok)
     head_hash: str | None  # hash of the last intact entry; None for an empty or missing log
     first_bad: BadEntry | None
     attachments: int = 0  # attachment files re-hashed
+    receipts: tuple[ReceiptCheck, ...] = ()
+    # None: an ordinary log. A protected log: True when each entry was also opened with the
+    # key; False when only the public chain over the stored bytes was checked (no key), in
+    # which case head_hash is the stored chain's and attachments were not checked.
+    keyed: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +85,9 @@ class VerifyReport:
             "head_hash": self.head_hash,
             "first_bad": self.first_bad.to_dict() if self.first_bad else None,
             "attachments": self.attachments,
+            "receipts": [check.to_dict() for check in self.receipts],
+            "protected": self.keyed is not None,
+            "keyed": self.keyed,
         }
 
 
@@ -81,29 +98,97 @@ class _Reference:
     size: Any
 
 
-def verify_log(log_path: Path, files_dir: Path) -> VerifyReport:
+def verify_log(
+    log_path: Path,
+    files_dir: Path,
+    receipts: Sequence[ReceiptClaim] = (),
+    *,
+    keys: Any = None,
+    sealed_log: bool = False,
+) -> VerifyReport:
+    """Verify the log at `log_path` (and the files its entries attach) against any receipts.
+
+    `sealed_log`: the log is in the protected form; with `keys` every entry is opened too.
+    """
     refuse_symlink(log_path)
+    wanted = {claim.seq for claim in receipts}
+    keyed = None if not sealed_log else keys is not None
     if not log_path.exists():
-        return VerifyReport(ok=True, entries=0, head_hash=None, first_bad=None)
+        checks = tuple(check_receipt(claim, {}, 0, 0) for claim in receipts)
+        ok = all(check.ok for check in checks)
+        return VerifyReport(ok, 0, None, None, receipts=checks, keyed=keyed)
     with open(log_path, "rb") as handle:
-        chain = _walk_chain(handle)
-        if chain.break_ is not None:
-            chain = _classified(chain, _lenient(handle))
-    bad, checked = _check_attachments(files_dir, chain.references, chain.bad)
+        if sealed_log:
+            chain, total = _verify_sealed(handle, keys, wanted)
+        else:
+            chain = _walk_chain(handle, wanted)
+            if chain.break_ is not None:
+                chain = _classified(chain, _lenient(handle))
+            total = chain.count + (0 if chain.bad is None else _lines_after(chain))
+    bad, checked = (chain.bad, 0)
+    if not sealed_log or keys is not None:
+        bad, checked = _check_attachments(files_dir, chain.references, chain.bad, keys)
+    checks = tuple(check_receipt(claim, chain.found, chain.count, total) for claim in receipts)
     return VerifyReport(
-        ok=bad is None,
+        ok=bad is None and all(check.ok for check in checks),
         entries=chain.count,
         head_hash=None if chain.tip == GENESIS else chain.tip,
         first_bad=bad,
         attachments=checked,
+        receipts=checks,
+        keyed=keyed,
     )
+
+
+def _lines_after(chain: _Chain) -> int:
+    return chain.rest_lines + 1
+
+
+def _verify_sealed(handle: Any, keys: Any, wanted: set[int]) -> tuple[_Chain, int]:
+    """The public chain over the stored lines, then (with keys) the ordinary chain inside."""
+    plain: list[bytes] | None = [] if keys is not None else None
+    opener = None if plain is None else _box_opener(keys, plain)
+    outer = _walk_chain(handle, set(), field_count=_SEALED_FIELD_COUNT, opener=opener)
+    if outer.break_ is not None:
+        outer = _classified(outer, _lenient(handle))
+    total = outer.count + (0 if outer.bad is None else _lines_after(outer))
+    if plain is None:
+        return outer, total
+    inner = _walk_chain(iter(plain), wanted)
+    if inner.break_ is not None:
+        inner = _classified(inner, _lenient(iter(())))
+    if inner.bad is not None and (outer.bad is None or inner.bad.seq <= outer.bad.seq):
+        return inner, total
+    if outer.bad is not None:
+        return _Chain(
+            min(inner.count, outer.count),
+            inner.tip,
+            inner.before_tip,
+            inner.references,
+            outer.break_,
+            outer.bad,
+            inner.found,
+            outer.rest_lines,
+        ), total
+    return inner, total
+
+
+def _box_opener(keys: Any, plain: list[bytes]) -> Callable[[dict[str, Any]], None]:
+    from devicecheck.core.evidence.sealed import open_box
+
+    append = plain.append
+
+    def opener(entry: dict[str, Any]) -> None:
+        append(open_box(keys, entry["seq"], entry["prev"], entry["box"]) + b"\n")
+
+    return opener
 
 
 @dataclass(frozen=True)
 class _Break:
     """What the hot loop saw at the first line it could not accept."""
 
-    problem: str  # "torn", "unreadable", "hash" or "link"
+    problem: str  # "torn", "unreadable", "hash", "link" or "forged"
     error: Exception | None = None
     entry: dict[str, Any] | None = None
 
@@ -116,39 +201,58 @@ class _Chain:
     references: list[_Reference]
     break_: _Break | None = None
     bad: BadEntry | None = None
+    found: dict[int, str] = field(default_factory=dict)  # hashes at the seqs receipts name
+    rest_lines: int = 0  # complete lines after the break (classified ones only)
 
 
-def _walk_chain(handle: Any) -> _Chain:
+def _walk_chain(
+    handle: Any,
+    wanted: set[int],
+    *,
+    field_count: int = _FIELD_COUNT,
+    opener: Callable[[dict[str, Any]], None] | None = None,
+) -> _Chain:
     loads = _line_parser()
     sha256 = hashlib.sha256
     with_files = _KINDS_WITH_FILES
     references: list[_Reference] = []
+    found: dict[int, str] = {}
     tip = before_tip = GENESIS
     count = 0
+
+    def stop(break_: _Break) -> _Chain:
+        return _Chain(count, tip, before_tip, references, break_, found=found)
+
     for raw in handle:
         if raw[-1:] != b"\n":
-            return _Chain(count, tip, before_tip, references, _Break("torn"))
+            return stop(_Break("torn"))
         try:
             entry = loads(raw)
             digest = entry["hash"]
-            seq, prev, kind = entry["seq"], entry["prev"], entry["kind"]
+            seq, prev, kind = entry["seq"], entry["prev"], entry.get("kind")
             needle = b',"hash":"' + digest.encode() + b'"'
-            if len(entry) != _FIELD_COUNT:
+            if len(entry) != field_count or type(seq) is not int:
                 raise LogLineError("not an entry (wrong set of fields)")
         except _LINE_PROBLEMS as error:
-            return _Chain(count, tip, before_tip, references, _Break("unreadable", error))
+            return stop(_Break("unreadable", error))
         cut = raw.rfind(needle)
         if cut < 0 or sha256(raw[:cut] + raw[cut + len(needle) : -1]).hexdigest() != digest:
-            return _Chain(count, tip, before_tip, references, _Break("hash", entry=entry))
+            return stop(_Break("hash", entry=entry))
+        if seq != count + 1 or prev != tip:
+            return stop(_Break("link", entry=entry))
+        if opener is not None:
+            try:
+                opener(entry)
+            except LogLineError as error:
+                return stop(_Break("forged", error, entry))
         count += 1
-        if seq != count or prev != tip:
-            count -= 1
-            return _Chain(count, tip, before_tip, references, _Break("link", entry=entry))
         if kind in with_files:
             references.extend(_references_of(entry, count))
+        if seq in wanted:
+            found[seq] = digest
         before_tip = tip
         tip = digest
-    return _Chain(count, tip, before_tip, references)
+    return _Chain(count, tip, before_tip, references, found=found)
 
 
 def _line_parser() -> Callable[[bytes], Any]:
@@ -188,7 +292,9 @@ def _classified(chain: _Chain, rest: list[dict[str, Any] | None]) -> _Chain:
     count, tip = chain.count, chain.tip
     if bad.seq == chain.count:  # the last accepted line was the one inserted
         count, tip = chain.count - 1, chain.before_tip
-    return _Chain(count, tip, chain.before_tip, chain.references, chain.break_, bad)
+    return _Chain(
+        count, tip, chain.before_tip, chain.references, chain.break_, bad, chain.found, len(rest)
+    )
 
 
 def _first_bad(chain: _Chain, rest: list[dict[str, Any] | None]) -> BadEntry:
@@ -196,6 +302,12 @@ def _first_bad(chain: _Chain, rest: list[dict[str, Any] | None]) -> BadEntry:
     position = chain.count + 1
     following = rest[0] if rest else None
     problem = chain.break_.problem
+    if problem == "forged":
+        detail = (
+            "this entry was not written with this folder's key: someone without the "
+            "passphrase added or changed it"
+        )
+        return BadEntry(position, FORGED, detail, position)
     if problem == "torn" or (problem == "unreadable" and not rest):
         return _torn(position, "no newline" if problem == "torn" else "not a complete entry")
     if problem == "link":
@@ -271,7 +383,7 @@ def _field(record: Any, name: str) -> Any:
 
 
 def _check_attachments(
-    files_dir: Path, references: list[_Reference], chain_bad: BadEntry | None
+    files_dir: Path, references: list[_Reference], chain_bad: BadEntry | None, keys: Any = None
 ) -> tuple[BadEntry | None, int]:
     """Re-hash each stored file once; an attachment problem before the chain break comes first."""
     checked: dict[Any, str | None] = {}
@@ -280,7 +392,7 @@ def _check_attachments(
             break
         key = (reference.sha256, reference.size)
         if key not in checked:
-            checked[key] = attachment_problem(files_dir, reference.sha256, reference.size)
+            checked[key] = attachment_problem(files_dir, reference.sha256, reference.size, keys)
         problem = checked[key]
         if problem is not None:
             reason = ATTACHMENT_MISSING if problem == "missing" else ATTACHMENT_ALTERED
