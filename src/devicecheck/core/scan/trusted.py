@@ -66,10 +66,8 @@ def is_system_file(
         return False
     try:
         status = os.stat(root + path) if root else os.stat(path)
-    except PermissionError:
+    except OSError:  # not readable there, or the process has ended: look it up here
         return is_system_file(path, system_dirs) if root else False
-    except OSError:
-        return False
     writable_by_others = status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
     return stat.S_ISREG(status.st_mode) and status.st_uid == 0 and not writable_by_others
 

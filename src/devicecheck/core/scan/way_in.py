@@ -1,0 +1,491 @@
+"""Someone else's way in: what lets another person reach this computer or act inside its programs.
+
+Four signs, each observed and then judged:
+- a remote-desktop or VNC server listening for connections (and who runs it);
+- SSH keys in `authorized_keys` (each lets whoever holds its private half log in, no password);
+- libraries forced into programs: `/etc/ld.so.preload` (every program) and `LD_PRELOAD` in a
+  running program's environment, from outside the system folders;
+- another account that can log in and appeared recently (or has administrator rights, UID 0).
+"""
+
+import os
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from devicecheck.core.clock import utc_iso
+from devicecheck.core.scan import procfs
+from devicecheck.core.scan.accounts import (
+    Account,
+    parse_passwd,
+    parse_shadow_dates,
+    read_text,
+    when_appeared,
+)
+from devicecheck.core.scan.authorized_keys import AuthorizedKey, parse_authorized_keys
+from devicecheck.core.scan.findings import (
+    CheckOutcome,
+    Finding,
+    Match,
+    NotExamined,
+    ScanContext,
+    access_denied_reason,
+    advice_for_behaviour,
+    make_behaviour_finding,
+)
+from devicecheck.core.scan.trusted import SYSTEM_PROGRAM_DIRS, is_system_file
+
+# Ports remote-desktop servers listen on: IANA's service registry (rfb 5900, RFC 6143; display
+# :N listens on 5900+N; ms-wbt-server 3389; net-assist 3283, Apple Remote Desktop), TeamViewer's
+# "Which ports are used by TeamViewer?" (5938), RustDesk's "direct IP access" (21118).
+REMOTE_DESKTOP_PORTS: Mapping[int, str] = {
+    **{port: f"VNC screen sharing (display :{port - 5900})" for port in range(5900, 5911)},
+    3389: "Remote Desktop (RDP)",
+    3283: "Apple Remote Desktop",
+    5938: "TeamViewer",
+    21118: "RustDesk direct access",
+}
+TCP_LISTEN = "0A"  # include/net/tcp_states.h: TCP_LISTEN = 10
+AUTHORIZED_KEYS_FILES = (".ssh/authorized_keys", ".ssh/authorized_keys2")  # sshd_config(5)
+RECENT_DAYS = 30
+
+
+# --- remote-desktop listeners -----------------------------------------------------------------
+
+
+class Listener(NamedTuple):
+    address: str
+    port: int
+    uid: int
+    inode: int
+
+
+def _ipv4(hex_address: str) -> str:
+    value = bytes.fromhex(hex_address)[::-1]  # the kernel prints the 32-bit word little-endian
+    return ".".join(str(byte) for byte in value)
+
+
+def _ipv6(hex_address: str) -> str:
+    raw = bytes.fromhex(hex_address)
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+    groups = [words[i : i + 2].hex() for i in range(0, 16, 2)]
+    text = ":".join(group.lstrip("0") or "0" for group in groups)
+    if text.startswith("0:0:0:0:0:ffff:"):
+        return ".".join(str(byte) for byte in words[12:])
+    return "::" if text == "0:0:0:0:0:0:0:0" else ("::1" if text == "0:0:0:0:0:0:0:1" else text)
+
+
+def parse_proc_net_tcp(text: str) -> list[Listener]:
+    """The listening sockets in /proc/net/tcp or tcp6 text (other rows and bad lines skipped)."""
+    listeners = []
+    for line in text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 10 or fields[3] != TCP_LISTEN:
+            continue
+        address, _, port = fields[1].partition(":")
+        if len(address) not in (8, 32):
+            continue
+        try:
+            host = _ipv4(address) if len(address) == 8 else _ipv6(address)
+            listeners.append(Listener(host, int(port, 16), int(fields[7]), int(fields[9])))
+        except ValueError:
+            continue
+    return listeners
+
+
+def socket_owners(inodes: set[int], pids: Iterable[int], proc: str = procfs.PROC) -> dict[int, int]:
+    """socket inode -> the pid holding it, for the inodes asked about."""
+    wanted = {f"socket:[{inode}]": inode for inode in inodes}
+    owners: dict[int, int] = {}
+    for pid in pids:
+        if len(owners) == len(wanted):
+            break
+        try:
+            for target in procfs.fd_targets(pid, proc):
+                if target in wanted:
+                    owners.setdefault(wanted[target], pid)
+        except OSError:
+            continue
+    return owners
+
+
+def check_remote_desktop_listeners(
+    listeners: Iterable[Listener],
+    owner_of: Mapping[int, int],
+    process_of,
+    region: str | None = None,
+) -> list[Finding]:
+    findings = []
+    for listener in listeners:
+        service = REMOTE_DESKTOP_PORTS.get(listener.port)
+        if service is None:
+            continue
+        process = process_of(owner_of[listener.inode]) if listener.inode in owner_of else None
+        local_only = listener.address.startswith("127.") or listener.address == "::1"
+        who = (
+            f"the program “{process.name}” (run by {process.username or 'an unknown user'})"
+            if process is not None
+            else "a program this scan could not name"
+        )
+        reach = (
+            "It accepts connections only from this computer itself (someone can still reach it "
+            "through another connection, such as SSH)."
+            if local_only
+            else "It accepts connections from other computers."
+        )
+        what = (
+            f"{who} is waiting for {service} connections on port {listener.port}. While it runs, "
+            f"someone who has its password can see this screen and use this computer from "
+            f"elsewhere. {reach} If you did not set this up, someone else may have."
+        )
+        findings.append(
+            make_behaviour_finding(
+                kind="access",
+                app=process.name if process is not None else service,
+                category="remote-access",
+                severity="medium",
+                confidence="low" if local_only else "medium",
+                matched=Match(f"{service} port", "ports", f"{listener.address}:{listener.port}"),
+                process=process,
+                advice=advice_for_behaviour(what[0].upper() + what[1:], region, secret=False),
+                detail={"service": service, "local": f"{listener.address}:{listener.port}"},
+            )
+        )
+    return findings
+
+
+# --- authorized_keys -----------------------------------------------------------------------------
+
+
+def check_authorized_keys(
+    keys: Iterable[AuthorizedKey], location: str, account: str, region: str | None = None
+) -> list[Finding]:
+    findings = []
+    for key in keys:
+        label = key.comment or "a key with no name"
+        what = (
+            f"The file {location} lets whoever holds the private half of the key “{label}” "
+            f"({key.key_type}, fingerprint {key.fingerprint}) log in to this computer as "
+            f"{account} without a password, from anywhere this computer can be reached. If you "
+            "did not put this key there yourself, someone else may have, to get back in."
+        )
+        findings.append(
+            make_behaviour_finding(
+                kind="access",
+                app=f"SSH key “{label}”",
+                category="remote-access",
+                severity="medium",
+                confidence="medium",
+                matched=Match("an SSH key that allows a login", "authorized_keys", key.fingerprint),
+                advice=advice_for_behaviour(what, region, secret=False),
+                detail={
+                    "location": f"{location}:{key.line}",
+                    "key_type": key.key_type,
+                    "comment": key.comment,
+                    "fingerprint": key.fingerprint,
+                    "options": list(key.options),
+                    "account": account,
+                },
+            )
+        )
+    return findings
+
+
+def authorized_key_files(
+    accounts: Sequence[Account], home: Path, user: str, root: Path = Path("/")
+) -> list[tuple[Path, str]]:
+    """(file, account) for the scanning user's own keys and every login account's keys."""
+    places = [(home / name, user) for name in AUTHORIZED_KEYS_FILES]
+    seen = {str(home)}
+    for account in accounts:
+        if not account.can_log_in or not account.home or account.home in seen:
+            continue
+        seen.add(account.home)
+        folder = root / account.home.lstrip("/")
+        places += [(folder / name, account.name) for name in AUTHORIZED_KEYS_FILES]
+    return places
+
+
+# --- preloaded libraries -------------------------------------------------------------------------
+
+
+def preload_libraries(value: str) -> list[str]:
+    """The libraries named by LD_PRELOAD or /etc/ld.so.preload (spaces or colons between them:
+    ld.so(8)); comment lines of the file are skipped."""
+    names = []
+    for line in value.splitlines() or [value]:
+        line = line.split("#", 1)[0]
+        names += [name for name in line.replace(":", " ").split() if name]
+    return names
+
+
+class Preload(NamedTuple):
+    library: str
+    pids: tuple[int, ...]
+
+
+def untrusted_preloads(
+    environments: Iterable[tuple[int, Mapping[str, str]]],
+    system_dirs: Sequence[str] = SYSTEM_PROGRAM_DIRS,
+    proc: str = procfs.PROC,
+) -> list[Preload]:
+    """Libraries forced into processes by LD_PRELOAD that are not installed system files."""
+    found: dict[str, list[int]] = {}
+    for pid, environment in environments:
+        for library in preload_libraries(environment.get("LD_PRELOAD", "")):
+            if not is_system_file(library, system_dirs, f"{proc}/{pid}/root"):
+                found.setdefault(library, []).append(pid)
+    return [Preload(library, tuple(pids)) for library, pids in found.items()]
+
+
+def read_environments(pids: Iterable[int], proc: str = procfs.PROC):
+    """(pid, environment) of each process whose environment could be read, and the denied count."""
+    environments = []
+    denied = 0
+    for pid in pids:
+        try:
+            environments.append((pid, procfs.environ(pid, proc)))
+        except PermissionError:
+            denied += 1
+        except OSError:
+            continue
+    return environments, denied
+
+
+def check_preloads(preloads: Iterable[Preload], process_of, region: str | None) -> list[Finding]:
+    findings = []
+    for preload in preloads:
+        process = process_of(preload.pids[0])
+        count = len(preload.pids)
+        what = (
+            f"The library {preload.library} is forced into {count} running "
+            f"program{'s' if count != 1 else ''} through LD_PRELOAD. A library loaded this way "
+            "runs inside the program and can see everything it does: what you type into it, "
+            "what it shows and sends. A few tools do this for honest reasons; if you did not "
+            "set it up, someone may be watching through it."
+        )
+        findings.append(
+            make_behaviour_finding(
+                kind="hidden",
+                app=process.name if process is not None else preload.library,
+                category="spyware",
+                severity="high",
+                confidence="medium",
+                matched=Match("a library forced into programs", "ld_preload", preload.library),
+                process=process,
+                advice=advice_for_behaviour(what, region),
+                detail={"library": preload.library, "pids": list(preload.pids)},
+            )
+        )
+    return findings
+
+
+def check_ld_so_preload(
+    libraries: Sequence[str], location: str, region: str | None
+) -> list[Finding]:
+    if not libraries:
+        return []
+    what = (
+        f"The file {location} forces {', '.join(libraries)} into every program this computer "
+        "starts. A library loaded this way runs inside every program and can see and change "
+        "what they do; it is a known way to hide software and to watch everything. It is "
+        "almost never needed on a personal computer."
+    )
+    return [
+        make_behaviour_finding(
+            kind="hidden",
+            app=libraries[0].rpartition("/")[2] or libraries[0],
+            category="spyware",
+            severity="high",
+            confidence="medium",
+            matched=Match("a library forced into every program", "ld_so_preload", libraries[0]),
+            advice=advice_for_behaviour(what, region),
+            detail={"location": location, "libraries": list(libraries)},
+        )
+    ]
+
+
+# --- accounts ------------------------------------------------------------------------------------
+
+
+def check_accounts(
+    accounts: Iterable[Account],
+    shadow_days: dict[str, int],
+    current_user: str,
+    root: Path,
+    region: str | None,
+    *,
+    now: float | None = None,
+) -> list[Finding]:
+    """Other accounts that can log in and appeared in the last RECENT_DAYS, and any other
+    account with the administrator's user number (0)."""
+    now = time.time() if now is None else now
+    findings = []
+    for account in accounts:
+        if account.name in (current_user, "root") or not account.can_log_in:
+            continue
+        appeared = when_appeared(account, shadow_days, root)
+        recent = appeared is not None and now - appeared.timestamp <= RECENT_DAYS * 86400
+        if account.uid != 0 and not recent:
+            continue
+        findings.append(_account_finding(account, appeared, region))
+    return findings
+
+
+def _account_finding(account: Account, appeared, region: str | None) -> Finding:
+    when = f"{appeared.how} {utc_iso(appeared.timestamp)[:10]}" if appeared else "date unknown"
+    if account.uid == 0:
+        what = (
+            f"The account “{account.name}” has the administrator's user number (0): whoever logs "
+            f"in with it can do anything on this computer ({when}). Apart from “root”, no "
+            "account normally has it."
+        )
+    else:
+        what = (
+            f"The account “{account.name}” can log in to this computer and appeared recently "
+            f"({when}). If you did not make it, someone else may use it to get in."
+        )
+    return make_behaviour_finding(
+        kind="access",
+        app=f"account “{account.name}”",
+        category="remote-access",
+        severity="high" if account.uid == 0 else "medium",
+        confidence="medium",
+        matched=Match("an account that can log in", "accounts", account.name),
+        advice=advice_for_behaviour(what, region, secret=False),
+        detail={"account": account.name, "uid": account.uid, "shell": account.shell, "when": when},
+    )
+
+
+# --- the check -------------------------------------------------------------------------------------
+
+
+class WayInRoots(NamedTuple):
+    system: Path = Path("/")
+    proc: str = procfs.PROC
+    net_tcp: tuple[str, ...] = ("/proc/net/tcp", "/proc/net/tcp6")
+
+
+def check_way_in(context: ScanContext, roots: WayInRoots | None = None) -> CheckOutcome:
+    """Remote-desktop servers, SSH keys, preloaded libraries and new accounts (Linux); SSH keys
+    in the home folder on macOS too."""
+    roots = roots or WayInRoots()
+    findings: list[Finding] = []
+    not_examined: list[NotExamined] = []
+    examined: dict[str, int] = {}
+    linux = context.platform.startswith("linux")
+    if context.platform == "win32":
+        return CheckOutcome()
+    accounts = _accounts(roots.system, not_examined) if linux else []
+    by_pid = {process.pid: process for process in context.processes}
+    keys = denied = 0
+    user = _current_user()
+    for path, account in authorized_key_files(accounts, context.home, user, roots.system):
+        try:
+            parsed = _read_keys(path, not_examined)
+        except PermissionError:
+            denied += 1
+            continue
+        if parsed is None:
+            continue
+        keys += len(parsed.keys)
+        findings += check_authorized_keys(parsed.keys, str(path), account, context.region)
+    examined["authorized_keys"] = keys
+    if denied:
+        not_examined.append(
+            NotExamined(
+                "SSH keys of other accounts (authorized_keys)", access_denied_reason(), denied
+            )
+        )
+    if linux:
+        findings += _linux_way_in(context, roots, accounts, by_pid, examined, not_examined)
+    return CheckOutcome(tuple(findings), examined, tuple(not_examined))
+
+
+def _accounts(system: Path, not_examined: list[NotExamined]) -> list[Account]:
+    try:
+        return parse_passwd(read_text(system / "etc/passwd"))
+    except OSError as error:
+        not_examined.append(NotExamined("user accounts (/etc/passwd)", _why(error)))
+        return []
+
+
+def _why(error: OSError) -> str:
+    if isinstance(error, PermissionError):
+        return access_denied_reason()
+    return f"could not be read ({error.strerror or error})"
+
+
+def _read_keys(path: Path, not_examined: list[NotExamined]):
+    try:
+        text = read_text(path, 1024 * 1024)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except PermissionError:
+        raise
+    except OSError as error:
+        not_examined.append(NotExamined(str(path), _why(error)))
+        return None
+    parsed = parse_authorized_keys(text)
+    if parsed.unreadable_lines:
+        not_examined.append(
+            NotExamined(
+                f"{path}: lines that are not keys",
+                "not understood (sshd ignores them too)",
+                parsed.unreadable_lines,
+            )
+        )
+    return parsed
+
+
+def _linux_way_in(context, roots, accounts, by_pid, examined, not_examined) -> list[Finding]:
+    findings: list[Finding] = []
+    listeners: list[Listener] = []
+    for path in roots.net_tcp:
+        try:
+            listeners += parse_proc_net_tcp(read_text(Path(path)))
+        except OSError:
+            continue
+    wanted = {listener.inode for listener in listeners if listener.port in REMOTE_DESKTOP_PORTS}
+    owners = socket_owners(wanted, by_pid, roots.proc) if wanted else {}
+    findings += check_remote_desktop_listeners(listeners, owners, by_pid.get, context.region)
+    examined["listening_ports"] = len(listeners)
+
+    preload_file = roots.system / "etc/ld.so.preload"
+    try:
+        libraries = preload_libraries(read_text(preload_file, 64 * 1024))
+    except FileNotFoundError:
+        libraries = []
+    except OSError as error:
+        libraries = []
+        not_examined.append(NotExamined(str(preload_file), _why(error)))
+    findings += check_ld_so_preload(libraries, str(preload_file), context.region)
+
+    environments, denied = read_environments(by_pid, roots.proc)
+    if denied:
+        not_examined.append(
+            NotExamined(
+                "environment of some processes (LD_PRELOAD)", access_denied_reason(), denied
+            )
+        )
+    preloads = untrusted_preloads(environments, proc=roots.proc)
+    findings += check_preloads(preloads, by_pid.get, context.region)
+    examined["process_environments"] = len(environments)
+
+    try:
+        shadow = parse_shadow_dates(read_text(roots.system / "etc/shadow"))
+    except OSError:
+        shadow = {}  # readable by root only: the home folders give the dates instead
+    findings += check_accounts(accounts, shadow, _current_user(), roots.system, context.region)
+    examined["accounts"] = len(accounts)
+    return findings
+
+
+def _current_user() -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return ""
