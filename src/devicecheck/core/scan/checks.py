@@ -21,8 +21,10 @@ from collections.abc import Callable
 
 from devicecheck.core.scan.browser_history import check_browser_history
 from devicecheck.core.scan.findings import CheckOutcome, ScanContext
+from devicecheck.core.scan.hidden import check_hidden
 from devicecheck.core.scan.hosts_file import check_hosts_file
 from devicecheck.core.scan.input_capture import check_input_capture
+from devicecheck.core.scan.way_in import check_way_in
 
 Check = Callable[[ScanContext], CheckOutcome]
 
@@ -30,6 +32,8 @@ EXTRA_CHECKS: list[Check] = []
 EXTRA_CHECKS.append(check_browser_history)
 EXTRA_CHECKS.append(check_hosts_file)
 EXTRA_CHECKS.append(check_input_capture)
+EXTRA_CHECKS.append(check_hidden)
+EXTRA_CHECKS.append(check_way_in)
 
 
 def stage_name(check: Check) -> str:
