@@ -41,6 +41,8 @@ KINDS = (
     "input-capture",
     "hidden",
     "access",
+    "traffic-capture",
+    "changed",
 )
 CONFIDENCES = ("high", "medium", "low")
 HIGH_SEVERITY_CATEGORIES = frozenset({"stalkerware", "spyware", "keylogger"})
