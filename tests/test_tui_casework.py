@@ -28,7 +28,7 @@ def new_session(data_dir: Path, mode: str):
 
 async def open_summary(pilot, app: DeviceCheckApp) -> SummaryScreen:
     await wait_for(pilot, lambda: isinstance(app.screen, WalkthroughScreen))
-    await pilot.press("d")
+    await pilot.press("ctrl+r")
     await wait_for(pilot, lambda: isinstance(app.screen, SummaryScreen))
     return app.screen
 
@@ -48,7 +48,7 @@ async def test_action_and_note_added_in_the_ui_are_saved_in_the_session(data_dir
     async with app.run_test(size=SIZE) as pilot:
         summary = await open_summary(pilot, app)
         assert summary.query_one("#add-action").display
-        await pilot.press("a")
+        await pilot.press("ctrl+a")
         await wait_for(pilot, lambda: isinstance(app.screen, ActionModal))
         caution = app.screen.query_one("#caution", Input)
         assert caution.placeholder == "the other person may notice lost access or a new password"
@@ -94,7 +94,7 @@ async def test_a_bad_date_is_one_notice_and_nothing_is_saved(data_dir: Path) -> 
     app = open_app(data_dir, session.id)
     async with app.run_test(size=SIZE) as pilot:
         await open_summary(pilot, app)
-        await pilot.press("a")
+        await pilot.press("ctrl+a")
         await wait_for(pilot, lambda: isinstance(app.screen, ActionModal))
         modal = app.screen
         fill(modal, {"what": "Check the car", "who": "police", "by-when": "next Tuesday"})
@@ -116,7 +116,7 @@ async def test_an_empty_note_is_refused_and_not_saved(data_dir: Path) -> None:
     app = open_app(data_dir, session.id)
     async with app.run_test(size=SIZE) as pilot:
         await open_summary(pilot, app)
-        await pilot.press("o")
+        await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: isinstance(app.screen, NoteModal))
         await pilot.click("#save")
         await wait_for(pilot, lambda: any("empty" in n.message for n in app._notifications))
@@ -131,8 +131,8 @@ async def test_a_self_session_summary_has_no_action_plan(data_dir: Path) -> None
         summary = await open_summary(pilot, app)
         assert not summary.query("#add-action") and not summary.query("#add-note")
         assert not summary.query("#casework")
-        await pilot.press("a")
-        await pilot.press("o")
+        await pilot.press("ctrl+a")
+        await pilot.press("ctrl+o")
         await pilot.pause()
         assert app.screen is summary
     saved = SessionStore(DataDir(data_dir)).load(session.id)

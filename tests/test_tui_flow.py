@@ -26,8 +26,11 @@ SIZE = (80, 24)
 
 
 async def choose(pilot, option: str) -> None:
-    """Pick a choice on the welcome screen by moving down to it, as a person would."""
-    order = ["alone", "caseworker", "resume", "scan", "diary"]
+    """Pick a choice on the welcome screen by moving down to it, as a person would (once the
+    checklists are read, which may take the essentials choice away)."""
+    choices = pilot.app.screen.query_one("#choices")
+    await wait_for(pilot, lambda: "all areas, about" in str(choices.get_option("alone").prompt))
+    order = [option.id for option in choices.options]
     for _ in range(order.index(option)):
         await pilot.press("down")
     await pilot.press("enter")
@@ -46,10 +49,10 @@ async def test_answers_across_two_areas_survive_quitting_and_resuming(data_dir: 
         await pilot.click("#start")
         await wait_for(pilot, lambda: isinstance(app.screen, WalkthroughScreen))
         # Answer every question of the first area "no" or "not sure", then one in the second.
-        keys = ["n", "u"] * len(first_area)
+        keys = ["ctrl+n", "ctrl+t"] * len(first_area)
         for key in keys[: len(first_area)]:
             await pilot.press(key)
-        await pilot.press("s")
+        await pilot.press("ctrl+s")
         screen = app.screen
         assert screen.stops[screen.index].checklist.id == checklists[1].id
         await pilot.press("ctrl+q")
@@ -68,7 +71,7 @@ async def test_answers_across_two_areas_survive_quitting_and_resuming(data_dir: 
         assert screen.stops[screen.index].item.id not in session.answers
         assert screen.stops[screen.index].checklist.id == checklists[1].id
         assert screen.session.answers == session.answers
-        await pilot.press("b")
+        await pilot.press("ctrl+b")
         assert screen.stops[screen.index].item.id in session.answers
         assert "Skipped" in str(screen.query_one("#area").render())
 
@@ -85,8 +88,10 @@ async def test_yes_is_saved_as_a_finding_in_the_evidence_log(data_dir: Path) -> 
         walk = app.screen
         item = walk.stops[walk.index].item
         walk.query_one("#note", Input).value = "an iPad I never owned"
-        await pilot.press("y")
-        await pilot.click("#yes")  # "Save to evidence log"
+        await pilot.press("ctrl+y")
+        await wait_for(pilot, lambda: app.screen.query("#no"))
+        assert app.screen.query_one("#no").has_focus  # "Not now" is the default
+        await pilot.click("#yes")  # "Save it"
         log = EvidenceLog(DataDir(data_dir))
         await wait_for(pilot, lambda: bool(log.entries(kind="finding")))
     (entry,) = log.entries(kind="finding")
@@ -147,7 +152,10 @@ async def test_scan_shows_a_real_running_process_and_saves_it(
         assert any(row[2] == "FlexiSPY (test)" for row in rows), rows
         finding = next(f for f in scan.result.findings if f.app == "FlexiSPY (test)")
         assert finding.process is not None and finding.process.pid == process.pid
-        await pilot.press("e")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is not scan)
+        assert app.screen.query_one("#no").has_focus  # asked first; "Not now" is the default
+        await pilot.click("#yes")
         log = EvidenceLog(DataDir(data_dir))
         await wait_for(pilot, lambda: scan.saved)
     kinds = [entry.kind for entry in log.entries()]
@@ -167,7 +175,7 @@ async def test_incident_added_in_the_diary_is_in_the_log(data_dir: Path, tmp_pat
         await wait_for(pilot, lambda: isinstance(app.screen, DiaryScreen))
         diary = app.screen
         await wait_for(pilot, lambda: "empty" in str(diary.query_one("#integrity").render()))
-        await pilot.press("i")
+        await pilot.press("ctrl+g")
         await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
         values = {
             "what": "He waited outside my work",
@@ -183,6 +191,8 @@ async def test_incident_added_in_the_diary_is_in_the_log(data_dir: Path, tmp_pat
             app.screen.query_one(f"#{key}", Input).value = text
         app.screen.query_one("#how").value = "in-person"
         await pilot.click("#save")
+        await wait_for(pilot, lambda: app.screen.query("#yes"))
+        await pilot.click("#yes")  # "Save it", after "Save this to your evidence log?"
         await wait_for(pilot, lambda: app.screen is diary)
         table = diary.query_one("#entries", DataTable)
         await wait_for(pilot, lambda: table.row_count >= 1)
@@ -234,8 +244,8 @@ async def test_caseworker_session_records_consent_and_keeps_notes_apart(data_dir
         item = walk.stops[walk.index].item
         walk.query_one("#note", Input).value = "client's own words"
         walk.query_one("#cw-note", Input).value = "client seemed unsure of the device"
-        await pilot.press("n")
-        await pilot.press("d")
+        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: isinstance(app.screen, SummaryScreen))
     session = SessionStore(DataDir(data_dir)).latest()
     assert session.mode == "caseworker"

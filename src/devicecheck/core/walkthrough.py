@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from devicecheck.core.checklists import Checklist, Item
 from devicecheck.core.helplines import fill_help
-from devicecheck.core.sessions import Answer
+from devicecheck.core.sessions import Answer, Session
 
 
 @dataclass(frozen=True)
@@ -155,3 +155,16 @@ def checklist_finding(item: Item, note: str) -> dict[str, str]:
         "answer": "yes",
         "note": note,
     }
+
+
+KEEP_ANSWERS_EXPLAINED = (
+    "Keep a copy of each answer and note in the evidence log as well as in the session."
+)
+
+
+def keeps_answers_in_log(session: Session) -> bool:
+    """Whether this session's answers also go to the evidence log: the person (or, with a
+    caseworker, the client) agreed to evidence being kept. Without that, answers stay in the
+    session file, which can be deleted."""
+    consent = session.consent_for("evidence")
+    return consent is not None and consent.answer == "given"

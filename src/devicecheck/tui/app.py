@@ -14,6 +14,7 @@ from textual.binding import Binding
 
 from devicecheck.core.datadir import DataDir
 from devicecheck.core.helplines import Region, region_for
+from devicecheck.tui.work import plain_message
 
 if TYPE_CHECKING:
     from devicecheck.core.checklists import ChecklistSet
@@ -52,6 +53,8 @@ class DeviceCheckApp(App[str]):
         self.indicators = indicators  # an IndicatorSet to scan with instead of the loaded ones
         self._checklists: ChecklistSet | None = None
         self._checklists_lock = threading.Lock()
+        # The session opened in this run, if any: what is recorded meanwhile is linked to it.
+        self.current_session: Session | None = None
 
     # --- what the screens share -------------------------------------------------------------
 
@@ -84,10 +87,28 @@ class DeviceCheckApp(App[str]):
         self.run_worker(self._preload, thread=True, exit_on_error=False, group="preload")
 
     def _preload(self) -> None:
+        from devicecheck.core.walkthrough import essentials_order, reading_minutes, walk_order
         from devicecheck.errors import DeviceCheckError
 
-        with contextlib.suppress(DeviceCheckError):  # reported when a walkthrough is chosen
-            self.checklists()
+        try:
+            checklists = self.checklists().checklists
+        except DeviceCheckError:  # reported when a walkthrough is chosen
+            return
+        code = self.region.code
+        essentials = essentials_order(checklists, (), {})
+        estimates = (
+            (len(essentials), reading_minutes(essentials, (), code) if essentials else 0),
+            reading_minutes(walk_order(checklists, (), {}), (), code),
+        )
+        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+            self.call_from_thread(self._show_estimates, *estimates)
+
+    def _show_estimates(self, essentials: tuple[int, int], all_minutes: int) -> None:
+        from devicecheck.tui.components.welcome import WelcomeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, WelcomeScreen):
+                screen.show_estimates(essentials, all_minutes)
 
     # --- moving between screens --------------------------------------------------------------
 
@@ -99,7 +120,11 @@ class DeviceCheckApp(App[str]):
         try:
             checklists = self.checklists().select(session.checklists)
         except DeviceCheckError as error:
-            self.notify(error.message, title="Could not open the checklists", severity="error")
+            self.notify(
+                plain_message(error.message),
+                title="Could not open the checklists",
+                severity="error",
+            )
             return
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -111,7 +136,9 @@ class DeviceCheckApp(App[str]):
         try:
             session = self.store.load(session_id)
         except DeviceCheckError as error:
-            self.notify(error.message, title="Could not open that session", severity="error")
+            self.notify(
+                plain_message(error.message), title="Could not open that session", severity="error"
+            )
             return
         self.open_walkthrough(session)
 

@@ -58,3 +58,10 @@ class WorkFailed(Message):
     def __init__(self, message: str) -> None:
         super().__init__()
         self.message = message
+
+
+class EntryLoaded(Message):
+    def __init__(self, entry: Any, corrections: list[Any]) -> None:
+        super().__init__()
+        self.entry = entry  # devicecheck.core.evidence.Entry
+        self.corrections = corrections  # its amendment entries, oldest first

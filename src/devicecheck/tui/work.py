@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -11,6 +12,21 @@ from devicecheck.errors import DeviceCheckError
 from devicecheck.tui.messages import ScanProgress, WorkFailed
 
 T = TypeVar("T")
+
+# What the command line tells its user to type: `quoted`, "devicecheck log repair", "--by".
+_COMMAND_TEXT = re.compile(r"`[^`]*`|\bdevicecheck [a-z]|(?:^|[\s(])--[a-z]")
+
+
+def plain_message(text: str) -> str:
+    """A core message without the command-line advice in it, which means nothing on a screen:
+    parenthesised hints and "; ..." clauses that name commands or options are left out."""
+
+    def without_command(match: re.Match[str]) -> str:
+        return "" if _COMMAND_TEXT.search(match.group(0)) else match.group(0)
+
+    text = re.sub(r"\s*\([^()]*\)", without_command, text)
+    kept = [part for part in re.split(r";\s+", text) if not _COMMAND_TEXT.search(part)]
+    return "; ".join(kept).strip() or "That could not be done here; ask for help."
 
 
 class ProgressRelay:
@@ -33,7 +49,7 @@ def guarded(target: MessagePump, job: Callable[[], T]) -> T | None:
     try:
         return job()
     except DeviceCheckError as error:
-        target.post_message(WorkFailed(error.message))
+        target.post_message(WorkFailed(plain_message(error.message)))
     except OSError as error:
         where = f" ({error.filename})" if error.filename else ""
         target.post_message(WorkFailed(f"{error.strerror or error}{where}"))

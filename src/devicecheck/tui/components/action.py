@@ -63,6 +63,18 @@ class ActionModal(BaseModal[ActionStep]):
 
     @on(Button.Pressed, "#save")
     def save_pressed(self) -> None:
+        import datetime as dt
+
+        by_when = self.value("by-when").strip()
+        try:
+            dt.date.fromisoformat(by_when)
+        except ValueError:
+            self.notify(
+                f"Please write the date as year-month-day, like 2026-12-01 (not {by_when!r}).",
+                severity="error",
+            )
+            self.query_one("#by-when", Input).focus()
+            return
         self.store(
             self.value("what"), self.value("who"), self.value("by-when"), self.value("caution")
         )

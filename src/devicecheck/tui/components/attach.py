@@ -1,4 +1,4 @@
-"""Attach a file to the evidence log: it is copied in and its SHA-256 recorded."""
+"""Attach a file to the evidence log: it is copied in and its check value recorded."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ class AttachScreen(BaseModal[bool]):
         with Vertical(id="dialog"):
             yield Static("Attach a file", classes="title")
             yield Static(
-                "A copy is kept in the evidence folder with its SHA-256 fingerprint; the "
-                "original is not touched.",
+                "A copy is kept in your evidence folder, with a check value that shows later "
+                "whether the copy was changed. The original is not touched.",
                 classes="hint",
             )
             yield Label("The file's path")
@@ -49,18 +49,27 @@ class AttachScreen(BaseModal[bool]):
         if not path:
             self.notify("Please give the path of the file.", severity="warning")
             return
-        self.attach(Path(path).expanduser(), self.query_one("#note", Input).value.strip())
+        from devicecheck.tui.components.confirm import confirm_write
+        from devicecheck.tui.components.linking import choose_session
+
+        file, note = Path(path).expanduser(), self.query_one("#note", Input).value.strip()
+        confirm_write(
+            self,
+            f"A copy of {file.name}",
+            lambda: choose_session(self, lambda session: self.attach(file, note, session)),
+        )
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(False)
 
     @work(thread=True, exit_on_error=False, group="evidence", exclusive=True)
-    def attach(self, path: Path, note: str) -> None:
+    def attach(self, path: Path, note: str, session: str | None) -> None:
         def write() -> None:
             from devicecheck.core.evidence import EvidenceLog
 
-            entry = EvidenceLog(self.devicecheck.data_dir).attach(path, note=note)
+            with EvidenceLog(self.devicecheck.data_dir) as log:
+                entry = log.attach(path, note=note, session=session)
             self.post_message(
                 EvidenceSaved(f"Attached {path.name} to your evidence log.", entry.id)
             )

@@ -14,12 +14,14 @@ from devicecheck.core.casework import record_consent
 from devicecheck.core.sessions import Session
 from devicecheck.errors import DeviceCheckError
 from devicecheck.tui.components.base import BaseModal
+from devicecheck.tui.work import plain_message
 
 STEP_TITLES = {
     "walkthrough": "Before the questions",
     "scan": "Before scanning this computer",
     "evidence": "Before saving to the evidence log",
     "report": "Before producing a report",
+    "phone-scan": "Before checking the phone",
 }
 
 
@@ -52,7 +54,9 @@ class ConsentScreen(BaseModal[bool]):
                 self.devicecheck.data_dir, self.session, self.step, self.explained, answer
             )
         except (DeviceCheckError, OSError) as error:
-            self.notify(str(error), title="Could not save the consent", severity="error")
+            self.notify(
+                plain_message(str(error)), title="Could not save the consent", severity="error"
+            )
             return
         self.dismiss(answer == "given")
 

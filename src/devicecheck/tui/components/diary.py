@@ -1,4 +1,5 @@
-"""The evidence diary: the log's entries in order, its integrity in words, and ways to add to it."""
+"""The evidence diary: the log's entries in order, its integrity in words, each entry whole
+(with a way to add a correction), and ways to add to it."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ def entry_summary(entry: Any) -> str:
     if entry.kind == "attachment":
         name = data.get("name") or data.get("original_name") or data.get("sha256", "")[:12]
         return f"{name} {data.get('note', '')}".strip()
+    if entry.kind == "amendment":
+        return f"correction to entry {data.get('amends_seq', '?')}: {data.get('note', '')}"
     if entry.kind in ("note", "amendment"):
         return str(data.get("text") or data.get("note") or "")
     return ", ".join(f"{key}: {value}" for key, value in data.items() if isinstance(value, str))
@@ -50,10 +53,11 @@ def integrity_words(report: Any) -> str:
 
 class DiaryScreen(BaseScreen):
     CSS_PATH = "diary.tcss"
+    # Ctrl with a letter, never a plain letter: a sentence typed here must not start anything.
     BINDINGS = (
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("i", "incident", "Add an incident"),
-        Binding("a", "attach", "Attach a file"),
+        Binding("ctrl+g", "incident", "Add an incident"),
+        Binding("ctrl+f", "attach", "Attach a file"),
     )
 
     def compose_body(self) -> ComposeResult:
@@ -62,9 +66,12 @@ class DiaryScreen(BaseScreen):
         table: DataTable[str] = DataTable(id="entries", cursor_type="row", zebra_stripes=True)
         table.add_columns("#", "Recorded (UTC)", "Kind", "What")
         yield table
+        yield Static(
+            "Enter on an entry shows it whole; you can add a correction there.", classes="hint"
+        )
         with Horizontal(classes="buttons", id="actions"):
-            yield Button("Add an incident (i)", id="incident", compact=True)
-            yield Button("Attach a file (a)", id="attach", compact=True)
+            yield Button("Add an incident (Ctrl+G)", id="incident", compact=True)
+            yield Button("Attach a file (Ctrl+F)", id="attach", compact=True)
             yield Button("Back (Esc)", id="back", compact=True)
         yield Footer()
 
@@ -98,6 +105,13 @@ class DiaryScreen(BaseScreen):
         if message.entries:
             table.move_cursor(row=len(message.entries) - 1)
         table.focus()
+
+    @on(DataTable.RowSelected, "#entries")
+    def open_entry(self, event: DataTable.RowSelected) -> None:
+        from devicecheck.tui.components.entry import EntryScreen
+
+        if event.row_key.value is not None:
+            self.app.push_screen(EntryScreen(str(event.row_key.value)), self._after_adding)
 
     @on(Button.Pressed, "#back")
     def go_back(self) -> None:

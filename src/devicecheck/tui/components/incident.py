@@ -44,7 +44,8 @@ class IncidentScreen(BaseScreen):
     def compose_body(self) -> ComposeResult:
         yield Static(
             "Add an incident. It is written to the evidence log with the time it was recorded "
-            "and cannot be changed afterwards (you can add a correction).",
+            "and cannot be changed afterwards (you can add a correction). You are asked before "
+            "it is saved.",
             classes="hint",
         )
         with VerticalScroll(id="form"):
@@ -87,18 +88,28 @@ class IncidentScreen(BaseScreen):
         fields["police_ref"] = self.value("police-ref")
         fields["how"] = how if isinstance(how, str) else ""
         attachment = self.value("attachment")
-        self.save(fields, Path(attachment).expanduser() if attachment else None)
+        path = Path(attachment).expanduser() if attachment else None
+        from devicecheck.tui.components.confirm import confirm_write
+        from devicecheck.tui.components.linking import choose_session
+
+        confirm_write(
+            self,
+            f"Incident: {fields['what']}",
+            lambda: choose_session(self, lambda session: self.save(fields, path, session)),
+        )
 
     @work(thread=True, exit_on_error=False, group="evidence", exclusive=True)
-    def save(self, fields: dict[str, str], attachment: Path | None) -> None:
+    def save(self, fields: dict[str, str], attachment: Path | None, session: str | None) -> None:
         def write() -> None:
             from devicecheck.core.evidence import EvidenceLog, Incident
             from devicecheck.core.evidence.incidents import parse_when
 
             when = parse_when(fields["when"]) if fields["when"] else None
             incident = Incident(**{**fields, "when": when})
-            log = EvidenceLog(self.devicecheck.data_dir)
-            entry = log.add_incident(incident, attachments=(attachment,) if attachment else ())
+            with EvidenceLog(self.devicecheck.data_dir) as log:
+                entry = log.add_incident(
+                    incident, attachments=(attachment,) if attachment else (), session=session
+                )
             self.post_message(
                 EvidenceSaved("The incident was saved to your evidence log.", entry.id)
             )

@@ -48,6 +48,8 @@ class ResumeScreen(BaseScreen):
         if message.problems:
             status += f" ({len(message.problems)} damaged session file(s) were left untouched.)"
         self.query_one("#status", Static).update(status)
+        if newest_first:
+            options.highlighted = 0  # Enter opens the newest at once, without pressing Down
         options.focus()
 
     @on(OptionList.OptionSelected, "#sessions")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -12,7 +13,7 @@ from textual.widgets import Button, DataTable, Footer, Markdown, ProgressBar, St
 
 from devicecheck.tui.components.base import BaseScreen
 from devicecheck.tui.messages import EvidenceSaved, ScanFinished, ScanProgress
-from devicecheck.tui.work import ProgressRelay, guarded
+from devicecheck.tui.work import ProgressRelay, guarded, plain_message
 
 if TYPE_CHECKING:
     from devicecheck.core.scan import Finding, ScanResult
@@ -24,8 +25,8 @@ STAGE_WORDS = {
     "autostart": "Looking at what starts with the computer",
 }
 SCAN_CONSENT = (
-    "devicecheck will look at the programs running on this computer, its network connections "
-    "and what starts with it, and compare them with lists of known monitoring software. It only "
+    "We will look at the programs running on this computer, its network connections and what "
+    "starts with it, and compare them with lists of known monitoring software. This only "
     "reads: it changes nothing, removes nothing and sends nothing anywhere."
 )
 EVIDENCE_CONSENT = (
@@ -36,26 +37,56 @@ CAUTION = (
     "**Caution:** before you stop, uninstall or block anything, the other person may notice. "
     "Save this to the evidence log first, and talk to a helpline about a safe time to act."
 )
+HOW_SURE = {"high": "very likely", "medium": "likely", "low": "possible: check it"}
+WHAT_IT_IS = {
+    "stalkerware": "an app made to spy on a person",
+    "spyware": "spying software",
+    "keylogger": "software that records what you type",
+    "remote-access": "software that lets someone use this computer from elsewhere",
+    "parental-control": "parental-control software",
+    "employee-monitoring": "workplace monitoring software",
+}
+MATCHED_AS = {
+    "process_names": "a running program called",
+    "processes": "a running program called",
+    "ports": "a program waiting for connections on port",
+    "domains": "a connection to",
+    "ips": "a connection to",
+    "paths": "a file at",
+    "autostart": "something that starts with the computer:",
+    "packages": "an app called",
+}
+_ACCESS_DENIED = re.compile(r"(access|permission) denied( even to root)?", re.IGNORECASE)
+
+
+def matched_words(finding: Finding) -> str:
+    lead = MATCHED_AS.get(finding.matched.field, "a match on")
+    return f"{lead} {finding.matched.value}"
+
+
+def plain_reason(reason: str) -> str:
+    """Why something was not examined, without system words."""
+    reason = _ACCESS_DENIED.sub("this computer did not let devicecheck look", reason)
+    return plain_message(reason.replace("root", "an administrator"))
 
 
 def finding_markdown(finding: Finding) -> str:
     kind = "may be used to watch you" if finding.dual_use else "is known monitoring software"
+    what = WHAT_IT_IS.get(finding.category, finding.category)
+    sure = HOW_SURE.get(finding.confidence, finding.confidence)
     lines = [
         f"### {finding.app}",
         "",
-        f"{finding.app} {kind} (category: {finding.category}; severity {finding.severity}; "
-        f"confidence {finding.confidence}).",
+        f"{finding.app} {kind}: {what}. How serious: {finding.severity}. How sure: {sure}.",
         "",
-        f"- What matched: {finding.matched.field} = `{finding.matched.value}`",
-        f"- Source: {finding.source.get('name', finding.source.get('id', '-'))}",
+        f"- Found as: {matched_words(finding)}",
+        f"- Listed by: {finding.source.get('name', finding.source.get('id', '-'))}",
     ]
     process = finding.process
     if process is not None:
-        lines.append(f"- Program: {process.name} (process {process.pid})")
+        lines.append(f"- Program: {process.name} (running as number {process.pid})")
         if process.exe:
-            lines.append(f"- File: `{process.exe}`")
-        if process.exe_sha256:
-            lines.append(f"- SHA-256: `{process.exe_sha256}`")
+            lines.append(f"- File: {process.exe}")
     lines += ["", finding.advice, "", CAUTION]
     return "\n".join(lines)
 
@@ -66,7 +97,7 @@ def limits_markdown(result: ScanResult) -> str:
         lines += ["### Not examined", ""]
         for item in result.not_examined:
             count = f" ({item.count})" if item.count > 1 else ""
-            lines.append(f"- {item.what}{count}: {item.reason}")
+            lines.append(f"- {item.what}{count}: {plain_reason(item.reason)}")
         lines.append("")
     lines += ["### What this scan cannot rule out", ""]
     lines += [f"- {limit}" for limit in result.limits]
@@ -77,7 +108,7 @@ class ScanScreen(BaseScreen):
     CSS_PATH = "scan.tcss"
     BINDINGS = (
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("e", "save", "Save to evidence"),
+        Binding("ctrl+s", "save", "Save to evidence log"),
     )
 
     def __init__(self, result: ScanResult | None = None, session: Session | None = None) -> None:
@@ -91,13 +122,13 @@ class ScanScreen(BaseScreen):
         yield Static("Getting ready...", id="status", markup=False)
         yield ProgressBar(id="scan-bar", show_eta=False)
         table: DataTable[str] = DataTable(id="findings", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Severity", "Sure?", "Software", "Seen as", "Matched")
+        table.add_columns("How serious", "How sure", "Software", "Found as")
         yield table
         with VerticalScroll(id="details"):
             yield Markdown(id="finding")
             yield Markdown(id="limits")
         with Horizontal(classes="buttons", id="actions"):
-            yield Button("Save to evidence log (e)", id="save", disabled=True, compact=True)
+            yield Button("Save to evidence log (Ctrl+S)", id="save", disabled=True, compact=True)
             yield Button("Back (Esc)", id="back", compact=True)
         yield Footer()
 
@@ -158,10 +189,9 @@ class ScanScreen(BaseScreen):
         for number, finding in enumerate(result.findings):
             table.add_row(
                 finding.severity.upper(),
-                finding.confidence,
+                HOW_SURE.get(finding.confidence, finding.confidence),
                 finding.app,
-                finding.kind,
-                f"{finding.matched.field}: {finding.matched.value}",
+                matched_words(finding),
                 key=str(number),
             )
         self.query_one("#limits", Markdown).update(limits_markdown(result))
@@ -187,21 +217,40 @@ class ScanScreen(BaseScreen):
     def action_save(self) -> None:
         if self.result is None or self.saved:
             return
+        from devicecheck.tui.components.confirm import confirm_write
         from devicecheck.tui.components.consent import with_consent
+        from devicecheck.tui.components.linking import choose_session
 
-        with_consent(self, self.session, "evidence", EVIDENCE_CONSENT, self.save)
+        count = len(self.result.findings)
+        confirm_write(
+            self,
+            f"This scan and the {count} thing{'s' if count != 1 else ''} it found.",
+            lambda: with_consent(
+                self,
+                self.session,
+                "evidence",
+                EVIDENCE_CONSENT,
+                lambda: choose_session(self, self.save),
+            ),
+        )
 
     @work(thread=True, exit_on_error=False, group="evidence", exclusive=True)
-    def save(self) -> None:
-        result, session = self.result, self.session
+    def save(self, session_id: str | None) -> None:
+        result = self.result
 
         def write() -> None:
             from devicecheck.core.evidence import EvidenceLog
             from devicecheck.core.scan import save_scan
 
             data_dir = self.devicecheck.data_dir
+            session = self.session
+            if session_id is None:
+                session = None
+            elif session is None or session.id != session_id:
+                session = self.devicecheck.store.load(session_id)
             store: Any = self.devicecheck.store if session is not None else None
-            entry = save_scan(result, EvidenceLog(data_dir), session=session, store=store)
+            with EvidenceLog(data_dir) as log:
+                entry = save_scan(result, log, session=session, store=store)
             self.post_message(EvidenceSaved("The scan was saved to your evidence log.", entry.id))
 
         guarded(self, write)

@@ -13,17 +13,19 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Input, Markdown, Select, Static
 
 from devicecheck.core.checklists import SEVERITY_RANK, Checklist, Item
-from devicecheck.core.helplines import Region
-from devicecheck.core.sessions import ActionStep, CaseworkerNote, Session
+from devicecheck.core.helplines import Region, fill_help
+from devicecheck.core.sessions import ActionStep, CaseworkerNote, Consent, Session
+from devicecheck.errors import DeviceCheckError
 from devicecheck.tui.components.base import BaseScreen
+from devicecheck.tui.components.cover_tracks import cover_tracks_markdown
 from devicecheck.tui.messages import ReportWritten
-from devicecheck.tui.work import guarded
+from devicecheck.tui.work import guarded, plain_message
 
 FORMATS = (("Web page (HTML)", "html"), ("PDF", "pdf"), ("Markdown", "md"), ("Plain text", "txt"))
 REPORT_CONSENT = (
-    "A report of this session will be written to a file on this computer: the answers, notes, "
-    "anything found, and the evidence log's integrity details. It is not sent anywhere; the "
-    "client decides who sees it."
+    "A report of this session will be written to a file on this computer: your answers, the "
+    "notes, anything found, and whether the evidence log is intact. It is not sent anywhere; "
+    "you decide who sees it."
 )
 CANNOT_RULE_OUT = (
     "These checks cannot prove that nobody is watching. Software can hide, accounts can be "
@@ -31,14 +33,14 @@ CANNOT_RULE_OUT = (
 )
 
 
-def _concern_lines(item: Item, answer: Any) -> list[str]:
+def _concern_lines(item: Item, answer: Any, region_code: str) -> list[str]:
     label = "Found" if answer.value == "yes" else "Not sure"
-    lines = [f"- **{item.title}** ({label}, {item.severity})"]
+    lines = [f"- **{fill_help(item.title, region_code)}** ({label}, {item.severity})"]
     if answer.note:
         lines.append(f"  - Your note: {answer.note}")
-    lines.append(f"  - Next step: {' '.join(item.if_yes.split())}")
+    lines.append(f"  - Next step: {' '.join(fill_help(item.if_yes, region_code).split())}")
     if item.caution:
-        lines.append(f"  - **Caution:** {' '.join(item.caution.split())}")
+        lines.append(f"  - **Caution:** {' '.join(fill_help(item.caution, region_code).split())}")
     return lines
 
 
@@ -60,7 +62,7 @@ def summary_markdown(session: Session, checklists: Sequence[Checklist], region: 
             continue
         parts += ["", f"### {severity.capitalize()}", ""]
         for item, answer in group:
-            parts += _concern_lines(item, answer)
+            parts += _concern_lines(item, answer, region.code)
         for finding in found:
             parts.append(f"- **{finding.get('app', 'Software')}** (found by the scan, {severity})")
             if finding.get("advice"):
@@ -81,6 +83,13 @@ def summary_markdown(session: Session, checklists: Sequence[Checklist], region: 
     return "\n".join(parts)
 
 
+STEP_WORDS = {
+    "walkthrough": "The questions",
+    "scan": "Scanning this computer",
+    "evidence": "Keeping evidence in the log",
+    "report": "Producing a report",
+    "phone-scan": "Checking the phone",
+}
 NOTE_HINT = (
     "A note on the whole session, kept apart from the client's answers and attributed to you."
 )
@@ -97,29 +106,71 @@ def _action_line(step: ActionStep) -> list[str]:
     return lines
 
 
-def casework_markdown(session: Session) -> str:
-    """The action plan and the caseworker's notes on the whole session (not the client's)."""
-    parts = ["## Action plan: agreed next steps", ""]
+def _consent_line(consent: Consent) -> str:
+    step = STEP_WORDS.get(consent.step, consent.step)
+    answer = "agreed" if consent.answer == "given" else "did not agree"
+    return f"- {step}: the client {answer} ({_when(consent.recorded_at)} UTC)"
+
+
+def _scan_line(scan: dict[str, Any]) -> str:
+    target = "the phone" if scan.get("target") == "android-phone" else "this computer"
+    count = scan.get("finding_count", len(scan.get("findings", ()) or ()))
+    when = _when(str(scan.get("finished_at") or scan.get("started_at") or ""))
+    return f"- Scan of {target}{f' ({when} UTC)' if when else ''}: {count} found"
+
+
+def casework_markdown(session: Session, checklists: Sequence[Checklist] = ()) -> str:
+    """What the caseworker needs beside the client's answers: the case, the consents, the
+    scans, their notes (per question and on the session) and the action plan."""
+    caseworker = session.caseworker
+    parts = ["## The case", ""]
+    if caseworker is not None:
+        parts.append(f"- Case reference: {caseworker.client_ref or 'none given'}")
+        org = f", {caseworker.organisation}" if caseworker.organisation else ""
+        parts.append(f"- Caseworker: {caseworker.name}{org}")
+        if caseworker.devices:
+            parts.append(f"- Devices examined: {', '.join(caseworker.devices)}")
+    parts += ["", "## Consents", ""]
+    parts += [_consent_line(c) for c in session.consents] or ["None recorded yet."]
+    parts += ["", "## Scans", ""]
+    parts += [_scan_line(scan) for scan in session.scans] or ["No scan saved in this session."]
+    titles = {item.id: item.title for checklist in checklists for item in checklist.all_items()}
+    per_question = [n for n in session.caseworker_notes if n.item_id is not None]
+    parts += ["", "## Caseworker's notes on questions", ""]
+    if not per_question:
+        parts.append("None yet.")
+    for note in per_question:
+        title = titles.get(str(note.item_id), str(note.item_id))
+        parts.append(f"- {title}: {note.text} ({_when(note.written_at)} UTC)")
+    parts += ["", "## Action plan: agreed next steps", ""]
     if not session.action_plan:
-        parts.append("No steps agreed yet. Add one with **a**.")
+        parts.append("No steps agreed yet. Add one with the button below.")
     for step in session.action_plan:
         parts += _action_line(step)
     notes: list[CaseworkerNote] = [n for n in session.caseworker_notes if n.item_id is None]
     parts += ["", "## Caseworker's notes on the session", ""]
     if not notes:
-        parts.append("No notes yet. Add one with **o**.")
+        parts.append("No notes yet. Add one with the button below.")
     for note in notes:
         parts.append(f"- {note.text} (caseworker {note.author}, {_when(note.written_at)} UTC)")
     return "\n".join(parts) + "\n"
 
 
+END_SESSION_TEXT = (
+    "End this session now? The time it ended is kept in the session. When this session keeps "
+    "evidence in your log, a line saying it ended is added there too: it cannot be removed "
+    "later."
+)
+
+
 class SummaryScreen(BaseScreen):
     CSS_PATH = "summary.tcss"
+    # Ctrl keys, not letters; not priority, so in the file box they keep their text meaning.
     BINDINGS = (
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("e", "export", "Export"),
-        Binding("a", "add_action", "Add step"),
-        Binding("o", "add_note", "Note"),
+        Binding("ctrl+a", "add_action", "Add step"),
+        Binding("ctrl+o", "add_note", "Note"),
+        Binding("ctrl+d", "end_session", "End session"),
     )
 
     def __init__(self, session: Session, checklists: Sequence[Checklist]) -> None:
@@ -129,15 +180,19 @@ class SummaryScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         answered = len(self.session.answers)
-        yield Static(f"Summary: {answered} questions answered", classes="title")
+        yield Static(f"Summary: {answered} questions answered", classes="title", id="heading")
         with VerticalScroll(id="summary"):
             yield Markdown(summary_markdown(self.session, self.checklists, self.devicecheck.region))
             if self.is_caseworker:
-                yield Markdown(casework_markdown(self.session), id="casework")
-        if self.is_caseworker:
-            with Horizontal(classes="buttons", id="casework-buttons"):
-                yield Button("Add a step to the plan (a)", id="add-action", compact=True)
-                yield Button("Caseworker's note (o)", id="add-note", compact=True)
+                yield Markdown(casework_markdown(self.session, self.checklists), id="casework")
+            yield Markdown(cover_tracks_markdown(self.devicecheck.data_dir.root), id="cover")
+        with Horizontal(classes="buttons", id="session-buttons"):
+            if self.session.path == "essentials":
+                yield Button("Go on to all areas", id="all-areas", compact=True)
+            if self.is_caseworker:
+                yield Button("Add a step (Ctrl+A)", id="add-action", compact=True)
+                yield Button("Note (Ctrl+O)", id="add-note", compact=True)
+            yield Button("End session (Ctrl+D)", id="end-session", compact=True)
         with Horizontal(id="export"):
             yield Select(FORMATS, value="html", allow_blank=False, id="format")
             yield Input(placeholder="File (empty: the reports folder)", id="output")
@@ -152,6 +207,45 @@ class SummaryScreen(BaseScreen):
         if action in ("add_action", "add_note"):
             return self.is_caseworker  # False also keeps them out of the footer
         return True
+
+    @on(Button.Pressed, "#all-areas")
+    def all_areas(self) -> None:
+        """The essentials are done (or enough): the same session goes on with every area."""
+        self.session.path = "areas"
+        try:
+            self.devicecheck.store.save(self.session)
+        except (DeviceCheckError, OSError) as error:
+            self.notify(plain_message(str(error)), severity="error")
+            return
+        self.devicecheck.open_walkthrough(self.session)
+
+    @on(Button.Pressed, "#end-session")
+    def action_end_session(self) -> None:
+        from devicecheck.tui.components.confirm import ConfirmScreen
+
+        if self.session.ended_at:
+            self.notify(f"This session ended at {_when(self.session.ended_at)} UTC.", timeout=6)
+            return
+
+        def after(end: bool | None) -> None:
+            if end:
+                self.end_session()
+
+        self.app.push_screen(
+            ConfirmScreen("End the session", END_SESSION_TEXT, "End it", "Not now"), after
+        )
+
+    @work(thread=True, exit_on_error=False, group="session", exclusive=True)
+    def end_session(self) -> None:
+        from devicecheck.core.casework import end_session
+
+        data_dir = self.devicecheck.data_dir
+        if guarded(self, lambda: end_session(data_dir, self.session) or True):
+            self.app.call_from_thread(self._ended)
+
+    def _ended(self) -> None:
+        self.devicecheck.current_session = None
+        self.notify(f"Session ended at {_when(str(self.session.ended_at))} UTC.", timeout=8)
 
     @on(Button.Pressed, "#add-action")
     def action_add_action(self) -> None:
@@ -179,7 +273,7 @@ class SummaryScreen(BaseScreen):
         what = "Step added to the action plan." if isinstance(saved, ActionStep) else "Note saved."
         self.notify(what, timeout=6)
         casework = self.query_one("#casework", Markdown)
-        casework.update(casework_markdown(self.session))
+        casework.update(casework_markdown(self.session, self.checklists))
         casework.scroll_visible(animate=False)
 
     @on(Input.Submitted, "#output")

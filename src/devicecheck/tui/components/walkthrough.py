@@ -1,4 +1,8 @@
-"""The walkthrough: one question per screen, answered with a key or a button, saved at once."""
+"""The walkthrough: one question per screen, answered with Ctrl and a letter or a button.
+
+No plain letter key does anything here but type into the note, so a sentence typed at a
+question can never answer it, start a scan or write evidence.
+"""
 
 from __future__ import annotations
 
@@ -11,57 +15,73 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Input, Label, Markdown, ProgressBar, Static
 
 from devicecheck.core.checklists import PLATFORM_LABELS, Checklist, Item
+from devicecheck.core.helplines import fill_help
 from devicecheck.core.sessions import ANSWER_LABELS, Session
 from devicecheck.core.walkthrough import (
     Stop,
     checklist_finding,
     first_unanswered,
+    keeps_answers_in_log,
+    path_order,
     progress_at,
-    walk_order,
 )
 from devicecheck.errors import DeviceCheckError
 from devicecheck.tui.components.base import BaseScreen
 from devicecheck.tui.messages import EvidenceSaved
-from devicecheck.tui.work import guarded
+from devicecheck.tui.work import guarded, plain_message
 
 EVIDENCE_CONSENT = (
-    "What the client found will be written to the evidence log on this computer: a permanent, "
-    "dated record that cannot be changed afterwards (corrections are added as new entries). "
-    "It can be used later by police or a solicitor. Nothing is sent anywhere."
+    "What you found will be written to the evidence log on this computer: a permanent, dated "
+    "record that cannot be changed afterwards (corrections are added as new entries). It can "
+    "be used later by police or a solicitor. Nothing is sent anywhere."
 )
 SAVE_FINDING_TEXT = (
-    "Save this as a finding in your evidence log? The log is a dated record on this computer "
-    "that cannot be changed afterwards. Before you change or remove anything, record it first: "
-    "the other person may notice."
+    "Save this to your evidence log? It cannot be removed later. The log is a dated record on "
+    "this computer that police or a solicitor can use. Before you change or remove anything, "
+    "record it first: the other person may notice."
 )
+ANSWER_KEYS_HINT = (
+    "Letters you type only go into the note. To answer: Ctrl+Y yes, found | Ctrl+N no | "
+    "Ctrl+T not sure | Ctrl+S skip (or click a button)."
+)
+NOTE_KEPT = "Note kept: it is saved with the answer you choose (Ctrl+Y, Ctrl+N, Ctrl+T or Ctrl+S)."
 
 
-def question_markdown(stop: Stop) -> str:
+def question_markdown(stop: Stop, region_code: str | None) -> str:
     item = stop.item
     lead = "Follow-up: " if stop.is_follow_up else ""
-    return f"## {lead}{item.title}\n\n**{item.question.strip()}**\n\n### Why this matters\n\n{item.why.strip()}\n"
+    title, question, why = (
+        fill_help(t, region_code) for t in (item.title, item.question, item.why)
+    )
+    return f"## {lead}{title}\n\n**{question.strip()}**\n\n### Why this matters\n\n{why.strip()}\n"
 
 
-def guidance_markdown(item: Item, platforms: Sequence[str]) -> str:
+def guidance_markdown(item: Item, platforms: Sequence[str], region_code: str | None) -> str:
     parts = []
     for platform, steps in item.steps_for(platforms):
-        parts.append(f"### Steps: {PLATFORM_LABELS[platform]}\n\n{steps.strip()}\n")
-    parts.append(f"### If you find something\n\n{item.if_yes.strip()}\n")
-    parts.append(f"### What to record\n\n{item.evidence_hint.strip()}\n")
+        parts.append(
+            f"### Steps: {PLATFORM_LABELS[platform]}\n\n{fill_help(steps, region_code).strip()}\n"
+        )
+    parts.append(f"### If you find something\n\n{fill_help(item.if_yes, region_code).strip()}\n")
+    parts.append(f"### What to record\n\n{fill_help(item.evidence_hint, region_code).strip()}\n")
     return "\n".join(parts)
 
 
 class WalkthroughScreen(BaseScreen):
+    """One question at a time. Focus starts in the note box and no plain letter does anything
+    but type: answers, moving and scanning need Ctrl with a letter, or a click."""
+
     CSS_PATH = "walkthrough.tcss"
     BINDINGS = (
-        Binding("y", "answer('yes')", "Yes"),
-        Binding("n", "answer('no')", "No"),
-        Binding("u", "answer('unsure')", "Not sure"),
-        Binding("s", "answer('skip')", "Skip"),
-        Binding("b", "move(-1)", "Back"),
-        Binding("f", "move(1)", "Next"),
-        Binding("d", "summary", "Summary"),
-        Binding("c", "scan", "Scan"),
+        Binding("ctrl+y", "answer('yes')", "Yes, found", show=False, priority=True),
+        Binding("ctrl+n", "answer('no')", "No", show=False, priority=True),
+        Binding("ctrl+t", "answer('unsure')", "Not sure", show=False, priority=True),
+        Binding("ctrl+s", "answer('skip')", "Skip", show=False, priority=True),
+        Binding("ctrl+b", "move(-1)", "Back", priority=True),
+        Binding("ctrl+f", "move(1)", "Next", priority=True),
+        Binding("ctrl+r", "summary", "Summary", priority=True),
+        Binding("ctrl+o", "scan", "Scan", priority=True),
+        Binding("ctrl+l", "diary", "Diary", priority=True),
         Binding("escape", "leave", "Menu"),
     )
 
@@ -74,41 +94,49 @@ class WalkthroughScreen(BaseScreen):
         self.index = first if first is not None else max(len(self.stops) - 1, 0)
 
     def _order(self) -> list[Stop]:
-        return walk_order(self.checklists, self.session.platforms, self.session.answers)
+        return path_order(
+            self.session.path, self.checklists, self.session.platforms, self.session.answers
+        )
 
     @property
     def is_caseworker(self) -> bool:
         return self.session.mode == "caseworker" and self.session.caseworker is not None
 
+    @property
+    def region_code(self) -> str:
+        return self.devicecheck.region.code
+
     def compose_body(self) -> ComposeResult:
-        yield Static(id="area", classes="title")
+        yield Static(id="area", classes="title", markup=False)
         with Horizontal(id="progress"):
             yield Label("This area", classes="bar-label")
             yield ProgressBar(id="area-bar", show_eta=False, show_percentage=False)
             yield Label(id="area-count", classes="count")
-            yield Label("Overall", classes="bar-label")
+            yield Label("All", classes="bar-label")
             yield ProgressBar(id="overall-bar", show_eta=False, show_percentage=False)
             yield Label(id="overall-count", classes="count")
         with VerticalScroll(id="item"):
-            yield Markdown(id="question")
             yield Static(id="caution", markup=False)
+            yield Markdown(id="question")
             yield Markdown(id="guidance")
-        yield Input(placeholder="Optional note, saved with your answer", id="note")
+        yield Input(placeholder="Your note (optional), saved with your answer", id="note")
         if self.is_caseworker:
-            yield Input(placeholder="Caseworker's note on this item (kept apart)", id="cw-note")
+            yield Input(placeholder="Caseworker's note on this question (kept apart)", id="cw-note")
+        yield Static(ANSWER_KEYS_HINT, id="keys", markup=False)
         with Horizontal(classes="buttons", id="answers"):
-            yield Button("Yes, found (y)", id="yes", variant="error", compact=True)
-            yield Button("No (n)", id="no", compact=True)
-            yield Button("Not sure (u)", id="unsure", compact=True)
-            yield Button("Skip (s)", id="skip", compact=True)
+            yield Button("Yes, found", id="yes", variant="error", compact=True)
+            yield Button("No", id="no", compact=True)
+            yield Button("Not sure", id="unsure", compact=True)
+            yield Button("Skip", id="skip", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
+        self.devicecheck.current_session = self.session
         if not self.stops:
             self.notify("No questions concern the devices chosen.", severity="warning")
             return
         self.show_stop()
-        self.query_one("#yes", Button).focus()
+        self.query_one("#note", Input).focus()
 
     def show_stop(self) -> None:
         stop = self.stops[self.index]
@@ -116,8 +144,10 @@ class WalkthroughScreen(BaseScreen):
         position = [s for s in self.stops if s.checklist.id == stop.checklist.id].index(stop) + 1
         answer = self.session.answers.get(stop.item.id)
         answered = f"your answer: {ANSWER_LABELS[answer.value]}" if answer else "not answered yet"
+        path = "Essentials, " if self.session.path == "essentials" else ""
         self.query_one("#area", Static).update(
-            f"{stop.checklist.title}: question {position} of {progress.area_total} ({answered})"
+            f"{path}{stop.checklist.title}: question {position} of {progress.area_total} "
+            f"({answered})"
         )
         self.query_one("#area-bar", ProgressBar).update(
             total=progress.area_total, progress=progress.area_answered
@@ -129,18 +159,19 @@ class WalkthroughScreen(BaseScreen):
             f"{progress.area_answered}/{progress.area_total}"
         )
         self.query_one("#overall-count", Label).update(f"{progress.answered}/{progress.total}")
-        self.query_one("#question", Markdown).update(question_markdown(stop))
+        self.query_one("#question", Markdown).update(question_markdown(stop, self.region_code))
         caution = self.query_one("#caution", Static)
         caution.display = bool(stop.item.caution)
-        caution.update(f"CAUTION: {(stop.item.caution or '').strip()}")
+        caution.update(f"CAUTION: {fill_help(stop.item.caution or '', self.region_code).strip()}")
         self.query_one("#guidance", Markdown).update(
-            guidance_markdown(stop.item, self.session.platforms)
+            guidance_markdown(stop.item, self.session.platforms, self.region_code)
         )
         self.query_one("#item", VerticalScroll).scroll_home(animate=False)
         note = self.query_one("#note", Input)
         note.value = answer.note if answer else ""
         if self.is_caseworker:
             self.query_one("#cw-note", Input).value = ""
+        self.query_one("#keys", Static).update(ANSWER_KEYS_HINT)
 
     @on(Button.Pressed, "#answers Button")
     def answer_button(self, event: Button.Pressed) -> None:
@@ -148,7 +179,16 @@ class WalkthroughScreen(BaseScreen):
 
     @on(Input.Submitted, "#note")
     def note_submitted(self) -> None:
-        self.query_one("#yes", Button).focus()
+        """Enter keeps the note and moves on to the caseworker's note box; it never answers."""
+        if self.is_caseworker:
+            self.query_one("#cw-note", Input).focus()
+        self.query_one("#keys", Static).update(NOTE_KEPT)
+
+    @on(Input.Submitted, "#cw-note")
+    def caseworker_note_submitted(self) -> None:
+        """Enter moves on to the client's note box, so the question can be answered."""
+        self.query_one("#note", Input).focus()
+        self.query_one("#keys", Static).update(NOTE_KEPT)
 
     def action_answer(self, value: str) -> None:
         if not self.stops:
@@ -156,22 +196,41 @@ class WalkthroughScreen(BaseScreen):
         stop = self.stops[self.index]
         note = self.query_one("#note", Input).value
         try:
-            self.session.record_answer(stop.item.id, value, note)
+            self._record(stop.item.id, value, note)
             if self.is_caseworker:
                 self._keep_caseworker_note(stop.item)
-            self.devicecheck.store.save(self.session)
         except (DeviceCheckError, OSError) as error:
-            self.notify(str(error), title="Could not save the answer", severity="error")
+            self.notify(
+                plain_message(str(error)), title="Could not save the answer", severity="error"
+            )
             return
         if value == "yes":
             self.offer_finding(stop.item)
         else:
             self.action_move(1)
 
+    def _record(self, item_id: str, value: str, note: str) -> None:
+        """The answer in the session file; in the evidence log too when the person agreed."""
+        from devicecheck.core.session_log import NotInLog, record_answer
+
+        if self.session.mode == "self" and not keeps_answers_in_log(self.session):
+            self.session.record_answer(item_id, value, note)
+            self.devicecheck.store.save(self.session)
+            return
+        try:
+            record_answer(self.devicecheck.data_dir, self.session, item_id, value, note)
+        except NotInLog:
+            self.notify(
+                "Your answer is saved, but the evidence log could not take it.",
+                severity="warning",
+            )
+
     def _keep_caseworker_note(self, item: Item) -> None:
+        from devicecheck.core.casework import add_note
+
         text = self.query_one("#cw-note", Input).value.strip()
         if text and self.session.caseworker is not None:
-            self.session.add_caseworker_note(text, self.session.caseworker.name, item.id)
+            add_note(self.devicecheck.data_dir, self.session, text, item.id)
 
     def offer_finding(self, item: Item) -> None:
         from devicecheck.tui.components.confirm import ConfirmScreen
@@ -190,7 +249,7 @@ class WalkthroughScreen(BaseScreen):
             self.action_move(1)
 
         self.app.push_screen(
-            ConfirmScreen("Found a concern", SAVE_FINDING_TEXT, "Save to evidence log", "Not now"),
+            ConfirmScreen("You found a concern", SAVE_FINDING_TEXT, "Save it", "Not now"),
             after,
         )
 
@@ -199,9 +258,10 @@ class WalkthroughScreen(BaseScreen):
         from devicecheck.core.evidence import EvidenceLog
 
         def append() -> None:
-            entry = EvidenceLog(self.devicecheck.data_dir).append(
-                "finding", data, session=self.session.id, author=self.session.author
-            )
+            with EvidenceLog(self.devicecheck.data_dir) as log:
+                entry = log.append(
+                    "finding", data, session=self.session.id, author=self.session.author
+                )
             self.post_message(
                 EvidenceSaved(f"Saved to your evidence log: {data['title']}", entry.id)
             )
@@ -235,6 +295,11 @@ class WalkthroughScreen(BaseScreen):
         from devicecheck.tui.components.scan import ScanScreen
 
         self.app.push_screen(ScanScreen(session=self.session))
+
+    def action_diary(self) -> None:
+        from devicecheck.tui.components.diary import DiaryScreen
+
+        self.app.push_screen(DiaryScreen())
 
     def action_leave(self) -> None:
         self.app.pop_screen()
