@@ -83,9 +83,11 @@ def test_each_check_is_given_the_context_and_its_outcome_is_merged(tmp_path: Pat
     assert finding.source == {"id": "behaviour", "name": "devicecheck behaviour check"}
     assert result.examined["browser_profiles"] == 2
     assert NotExamined("Firefox profile default", "database locked") in result.not_examined
-    assert result.to_dict()["coverage"] == [
-        {"kind": "domains", "used": True, "how": "compared with browser history of 2 profiles"}
-    ]
+    assert {
+        "kind": "domains",
+        "used": True,
+        "how": "compared with browser history of 2 profiles",
+    } in result.to_dict()["coverage"]
     assert ("planted_history", 1) in observer.started
     assert ("planted_history", 1) in observer.progress
 
@@ -125,3 +127,41 @@ def test_a_behaviour_finding_with_an_unknown_kind_is_refused():
             matched=Match("x", "x", "x"),
             advice="x",
         )
+
+
+def test_checked_against_counts_only_products_this_scan_could_find_here(tmp_path: Path):
+    from devicecheck.cli.scan_cmd import render_result
+    from devicecheck.core.helplines import region_for
+    from devicecheck.core.indicators.model import AppIndicator
+
+    def app(slug: str, **fields) -> AppIndicator:
+        return AppIndicator(f"test:{slug}", slug, "stalkerware", "test", **fields)
+
+    indicator_set = IndicatorSet(
+        NO_INDICATORS.sources,
+        (
+            app("linux-agent", platforms=("linux",), process_names=("snoopd",)),
+            app("unstated", process_names=("snoop-any",)),
+            app("windows-only", platforms=("windows",), process_names=("snoop.exe",)),
+            app("phone-only", platforms=("android",), packages=("com.snoop.app",)),
+            app("web-only", domains=("snoop.example",)),
+        ),
+    )
+
+    result = run_scan(indicator_set, platform="linux", home=tmp_path, checks=[])
+
+    assert result.examined["indicator_apps"] == 2  # linux-agent and unstated
+    assert result.examined["indicator_apps_loaded"] == 5
+    coverage = {item.kind: item for item in result.coverage}
+    assert coverage["process_names"].used
+    assert not coverage["packages"].used and "phone" in coverage["packages"].how
+    assert not coverage["domains"].used
+    text = render_result(result, region_for("GB"))
+    assert "against 2 known products (of 5 in the lists" in text
+    assert "- web domains: not compared with anything on this computer" in text
+
+    with_history = run_scan(
+        indicator_set, platform="linux", home=tmp_path, checks=[check_planted_history]
+    )
+    assert with_history.examined["indicator_apps"] == 3  # web-only, through browser history
+    assert {item.kind: item for item in with_history.coverage}["domains"].used

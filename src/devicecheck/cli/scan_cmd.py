@@ -29,6 +29,18 @@ _FIELD_LABELS = {
     "ips": "address",
     "ports": "listening port",
 }
+_COVERAGE_LABELS = {
+    "process_names": "program names",
+    "exe_paths": "program files",
+    "cmdline_patterns": "command lines",
+    "autostart_names": "start-up names",
+    "ips": "network addresses",
+    "ports": "listening ports",
+    "domains": "web domains",
+    "packages": "Android app ids",
+    "certificates": "app signing certificates",
+    "file_hashes": "file hashes",
+}
 _STAGE_WORDS = {
     "processes": "running programs",
     "connections": "network connections",
@@ -152,7 +164,7 @@ def render_result(result: ScanResult, region: Region) -> str:
         f"{examined.get('processes', 0)} running programs, "
         f"{examined.get('connections', 0)} network connections and "
         f"{examined.get('autostart_entries', 0)} start-up entries, against "
-        f"{examined.get('indicator_apps', 0)} known products."
+        f"{examined.get('indicator_apps', 0)} known products{_of_loaded(examined)}."
     )
     lines.append("")
     if result.findings:
@@ -166,6 +178,11 @@ def render_result(result: ScanResult, region: Region) -> str:
             "That is good news, but it cannot rule everything out: see below what this scan "
             "does not cover."
         )
+    if result.coverage:
+        lines += ["", "What the lists were compared with:"]
+        for item in result.coverage:
+            label = _COVERAGE_LABELS.get(item.kind, item.kind.replace("_", " "))
+            lines += _wrapped(f"- {label}: {item.how}", "  ")
     if result.not_examined:
         lines += ["", "What could not be examined:"]
         for item in result.not_examined:
@@ -175,6 +192,17 @@ def render_result(result: ScanResult, region: Region) -> str:
     for limit in result.limits:
         lines += _wrapped(f"- {limit}", "  ")
     return "\n".join(lines)
+
+
+def _of_loaded(examined: dict[str, int]) -> str:
+    loaded = examined.get("indicator_apps_loaded", 0)
+    checked = examined.get("indicator_apps", 0)
+    if loaded <= checked:
+        return ""
+    return (
+        f" (of {loaded} in the lists: the others can only be recognised in ways this scan "
+        "cannot use here, such as on a phone or on another system)"
+    )
 
 
 def _finding_lines(number: int, finding: Finding) -> list[str]:
@@ -200,6 +228,12 @@ def _finding_lines(number: int, finding: Finding) -> list[str]:
     for key in ("location", "remote", "local"):
         if finding.detail.get(key):
             lines.append(f"   {key.capitalize()}: {finding.detail[key]}")
+    for other in finding.detail.get("other_products", ()):
+        lines += _wrapped(
+            f"Also listed as: {other['app']} ({other['category']}, "
+            f"{other['source'].get('name', '')})",
+            "   ",
+        )
     lines.append(f"   Source: {finding.source.get('name', '')}")
     lines += _wrapped(f"What to do: {finding.advice}", "   ")
     return lines

@@ -20,10 +20,10 @@ from devicecheck.core.indicators.model import IndicatorSet
 from devicecheck.core.scan.autostart import AutostartRoots, check_autostart, collect_autostart
 from devicecheck.core.scan.checks import EXTRA_CHECKS, Check, stage_name
 from devicecheck.core.scan.connections import check_connections, observe_connections
+from devicecheck.core.scan.coverage import complete_coverage, core_coverage, detectable_products
 from devicecheck.core.scan.findings import (
     LIMITS,
     CheckOutcome,
-    Coverage,
     Finding,
     NotExamined,
     ScanContext,
@@ -110,8 +110,8 @@ class ScanInProgress:
             "processes": len(processes),
             "connections": len(connections),
             "autostart_entries": len(collected.entries),
-            "indicator_apps": len(indicators.apps),
         }
+        coverage = core_coverage(examined)
         context = ScanContext(
             processes=tuple(processes),
             platform=platform,
@@ -120,7 +120,6 @@ class ScanInProgress:
             data_dir=data_dir,
             region=region,
         )
-        coverage: list[Coverage] = []
         for check in EXTRA_CHECKS if checks is None else checks:
             outcome = _run_check(check, context, observer)
             findings += outcome.findings
@@ -128,6 +127,10 @@ class ScanInProgress:
                 examined[key] = examined.get(key, 0) + count
             not_examined += outcome.not_examined
             coverage += outcome.coverage
+        used = complete_coverage(indicators, coverage)
+        # Only the products this scan could have found here count as "checked against".
+        examined["indicator_apps"] = detectable_products(indicators, used, platform)
+        examined["indicator_apps_loaded"] = len(indicators.apps)
 
         return ScanResult(
             started_at=self.started_at,
@@ -139,7 +142,7 @@ class ScanInProgress:
             not_examined=tuple(not_examined),
             indicators=indicator_summary(indicators),
             limits=LIMITS,
-            coverage=tuple(coverage),
+            coverage=used,
         )
 
 
