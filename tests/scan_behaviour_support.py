@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -16,6 +15,9 @@ from devicecheck.core.scan.findings import ProcessInfo
 from devicecheck.core.scan.processes import observe_processes, read_process
 
 SLEEP = shutil.which("sleep") or "/bin/sleep"
+# In the command line of every process a test plants, so that the this-machine tests (which may
+# run beside other tests) can leave them out.
+PLANTED = "devicecheck-test-plant"
 
 
 def copy_of_sleep(folder: Path, name: str) -> Path:
@@ -75,16 +77,15 @@ def info_of(pid: int) -> ProcessInfo:
     return found
 
 
-def python_child(code: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-
-
 def ordinary_processes():
     """This machine's processes, less those planted by tests running at the same time (their
-    program files are in pytest's temporary folders)."""
+    program files are in pytest's temporary folders, or their command line says PLANTED)."""
     processes, _ = observe_processes()
     return [
         process
         for process in processes
-        if "/pytest-of-" not in " ".join([process.exe or "", *process.cmdline])
+        if not any(
+            mark in " ".join([process.exe or "", *process.cmdline])
+            for mark in ("/pytest-of-", PLANTED)
+        )
     ]

@@ -24,6 +24,7 @@ from devicecheck.core.scan.findings import CheckOutcome, ScanContext
 from devicecheck.core.scan.hidden import check_hidden
 from devicecheck.core.scan.hosts_file import check_hosts_file
 from devicecheck.core.scan.input_capture import check_input_capture
+from devicecheck.core.scan.traffic_capture import check_traffic_capture
 from devicecheck.core.scan.way_in import check_way_in
 
 Check = Callable[[ScanContext], CheckOutcome]
@@ -34,6 +35,7 @@ EXTRA_CHECKS.append(check_hosts_file)
 EXTRA_CHECKS.append(check_input_capture)
 EXTRA_CHECKS.append(check_hidden)
 EXTRA_CHECKS.append(check_way_in)
+EXTRA_CHECKS.append(check_traffic_capture)
 
 
 def stage_name(check: Check) -> str:
