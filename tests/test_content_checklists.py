@@ -42,6 +42,46 @@ RISKY_ACTION = re.compile(
 )
 
 
+# Items added in the second edition: each cites a vendor's, a government's or a safety
+# charity's own page, not only press or blogs.
+NEW_ITEMS = (
+    "accounts-messages-other-devices",
+    "accounts-trusted-numbers",
+    "accounts-password-manager",
+    "accounts-shared-albums",
+    "money-joint-accounts",
+    "money-banking-apps",
+    "money-payments-subscriptions",
+    "location-significant-locations",
+    "location-google-timeline",
+    "location-instagram-map",
+    "location-fitness-wearables",
+    "home-router-admin",
+    "home-router-devices",
+    "home-tv-consoles",
+    "social-image-abuse",
+    "social-dating-apps",
+    "carrier-voicemail-pin",
+    "carrier-esim-transfer",
+    "carrier-spoofed-calls",
+    "children-own-devices",
+    "children-family-link",
+    "children-apple-family",
+    "children-smartwatch",
+    "children-gifts-toys",
+    "children-after-contact",
+    "children-out-of-the-conflict",
+)
+TRUSTED_SOURCE = re.compile(
+    r"^https://(?:[a-z0-9-]+\.)*(?:apple\.com|google\.com|blog\.google|microsoft\.com|amazon\.[a-z.]+|"
+    r"ring\.com|strava\.com|meta\.com|whatsapp\.com|snapchat\.com|samsung\.com|smile\.co\.uk|"
+    r"gov\.uk|gov\.wales|gov\.scot|police\.uk|fcc\.gov|ofcom\.org\.uk|gsma\.com|"
+    r"refuge\.org\.uk|refugetechsafety\.org|techsafety\.org|techsafety\.ca|safelives\.org\.uk|"
+    r"swgfl\.org\.uk|stopncii\.org|survivingeconomicabuse\.org|womenslaw\.org|esafety\.gov\.au)/"
+    r"|^https://buttondown\.com/RefugeTechSafety/"
+)
+
+
 def all_items() -> list[Item]:
     return [item for checklist in load_checklists().checklists for item in checklist.all_items()]
 
@@ -49,7 +89,7 @@ def all_items() -> list[Item]:
 def test_nine_areas_in_order_with_enough_items() -> None:
     checklists = load_checklists().checklists
     assert tuple(c.id for c in checklists) == AREAS
-    assert sum(len(c.items) for c in checklists) >= 60
+    assert sum(len(c.items) for c in checklists) >= 100
     for checklist in checklists[:4]:
         assert len(checklist.items) >= 8, checklist.id
 
@@ -136,3 +176,17 @@ def test_cautions_are_short_and_name_help_by_role(item: Item) -> None:
         f"{item.id}: caution has {len(sentences)} sentences (keep it under 3)"
     )
     assert "{help:" in caution or "{emergency}" in caution, f"{item.id}: caution names no help"
+
+
+def test_every_new_item_cites_a_vendor_government_or_charity_page() -> None:
+    checklists = load_checklists()
+    for item_id in NEW_ITEMS:
+        item = checklists.item(item_id)
+        assert item.reviewed.isoformat() == "2026-11-30", item_id
+        assert any(TRUSTED_SOURCE.match(url) for url in item.sources), item_id
+
+
+def test_the_trusted_source_pattern_is_not_vacuous() -> None:
+    assert TRUSTED_SOURCE.match("https://support.apple.com/en-gb/HT205064")
+    assert not TRUSTED_SOURCE.match("https://www.zdnet.com/article/x")
+    assert not TRUSTED_SOURCE.match("https://apple.com.example.net/x")
