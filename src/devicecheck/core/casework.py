@@ -39,6 +39,7 @@ STEP_NAMES = {
     "scan": "the scan of this computer",
     "evidence": "saving to the evidence log",
     "report": "producing a report",
+    "phone-scan": "the check of an Android phone",
 }
 
 

@@ -1,0 +1,1 @@
+"""Checking an Android phone over USB debugging, reading only (see `engine`)."""
