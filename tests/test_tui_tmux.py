@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -148,5 +149,39 @@ def test_plain_walk_stopped_on_a_terminal_clears_screen_and_scrollback(
         history = everything()
         assert secret not in history, history
         assert [line for line in history.splitlines() if line.strip()] == ["$"], history
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
+
+
+def test_a_sentence_typed_at_a_question_in_a_real_terminal_answers_nothing(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    home = tmp_path / "home"
+    created = subprocess.run(
+        [str(Path(sys.executable).parent / "devicecheck"), "session", "new", "--json"],
+        capture_output=True, text=True, check=True, env={**os.environ, "DEVICECHECK_HOME": str(home)},
+    )  # fmt: skip
+    session_id = json.loads(created.stdout)["id"]
+    program = Path(sys.executable).parent / "devicecheck"
+    session = shell_session(tmp_path, home)
+    try:
+
+        def screen() -> str:
+            return tmux("capture-pane", "-p", "-t", session)
+
+        typed(session, f"{shlex.quote(str(program))} walk --session {session_id}")
+        assert wait_until(lambda: "Letters you type only go into the note" in screen()), screen()
+        sentence = "not sure which email is the recovery one, yes? skip. check every device"
+        typed(session, sentence)
+        typed(session, sentence)
+        assert wait_until(lambda: "Note kept" in screen()), screen()
+        time.sleep(0.5)
+        tmux("send-keys", "-t", session, "F12")
+        assert wait_until(lambda: "Letters you type" not in screen())
+        saved = json.loads((home / "sessions" / f"{session_id}.json").read_text("utf-8"))
+        assert saved["answers"] == {} and saved["scans"] == [] and saved["findings"] == []
+        assert not (home / "evidence" / "log.jsonl").exists()
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)

@@ -72,6 +72,7 @@ class WalkthroughScreen(BaseScreen):
     but type: answers, moving and scanning need Ctrl with a letter, or a click."""
 
     CSS_PATH = "walkthrough.tcss"
+    AUTO_FOCUS = "#note"
     BINDINGS = (
         Binding("ctrl+y", "answer('yes')", "Yes, found", show=False, priority=True),
         Binding("ctrl+n", "answer('no')", "No", show=False, priority=True),
