@@ -7,7 +7,7 @@ import re
 import pytest
 
 from devicecheck.core.checklists import Item, load_checklists
-from devicecheck.core.helplines import load_helplines, region_for
+from devicecheck.core.helplines import fill_help, load_helplines, region_for
 from devicecheck.errors import DeviceCheckError
 from tests.conftest import run_cli
 
@@ -190,3 +190,71 @@ def test_the_trusted_source_pattern_is_not_vacuous() -> None:
     assert TRUSTED_SOURCE.match("https://support.apple.com/en-gb/HT205064")
     assert not TRUSTED_SOURCE.match("https://www.zdnet.com/article/x")
     assert not TRUSTED_SOURCE.match("https://apple.com.example.net/x")
+
+
+ESSENTIALS_ORDER = (
+    "evidence-safe-now",
+    "evidence-safer-device",
+    "accounts-apple-devices",
+    "accounts-google-devices",
+    "accounts-microsoft-activity",
+    "location-find-my-people",
+    "location-google-maps-sharing",
+    "location-family-locator-apps",
+    "location-snap-map",
+    "accounts-recovery-details",
+    "trackers-alert-received",
+    "evidence-talk-before-changes",
+)
+WORDS_PER_MINUTE = 150
+
+
+def essentials() -> list[Item]:
+    marked = [item for item in all_items() if item.essential is not None]
+    return sorted(marked, key=lambda item: item.essential or 0)
+
+
+def test_the_essentials_path_is_marked_in_order() -> None:
+    path = essentials()
+    assert 8 <= len(path) <= 15
+    assert [item.essential for item in path] == list(range(1, len(path) + 1))
+    assert tuple(item.id for item in path) == ESSENTIALS_ORDER
+
+
+def test_the_whole_essentials_path_reads_in_under_twenty_minutes() -> None:
+    words = 0
+    for item in essentials():
+        words += sum(len(fill_help(text, "GB").split()) for text in item_texts(item))
+    assert words / WORDS_PER_MINUTE < 20, f"{words} words"
+
+
+@pytest.mark.parametrize("item", essentials(), ids=lambda item: item.id)
+def test_essentials_are_written_for_a_first_sitting(item: Item) -> None:
+    assert item.caution, f"{item.id}: an essential needs a caution, shown before its steps"
+    assert item.reviewed.isoformat() == "2026-11-30"
+    for text in (item.question, item.why, item.if_yes):
+        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
+            assert len(sentence.split()) <= 30, f"{item.id}: long sentence {sentence!r}"
+
+
+def test_the_tracker_alert_settings_come_after_the_account_checks() -> None:
+    order = [item.id for checklist in load_checklists().checklists for item in checklist.items]
+    assert order.index("trackers-iphone-alerts") > order.index("accounts-apple-devices")
+    assert order.index("trackers-iphone-alerts") > order.index("accounts-recovery-details")
+    text = load_checklists().item("trackers-iphone-alerts")
+    assert "Apple Account" in dict(text.steps)["ios"].split("Then check")[0]
+    assert "Find My" in (text.caution or "") and "off" in (text.caution or "")
+
+
+def test_the_passcode_item_says_refusing_may_not_be_safe_and_not_your_fault() -> None:
+    item = load_checklists().item("device-unlock-access")
+    text = " ".join(item_texts(item))
+    assert "not your fault" in text
+    assert re.search(r"refus\w* .{0,80}may not be safe", " ".join(text.split()), re.IGNORECASE)
+
+
+def test_plain_item_text_puts_the_caution_before_the_steps() -> None:
+    from devicecheck.cli.item_text import item_text
+
+    rendered = item_text(load_checklists().item("accounts-apple-devices"), ["ios"])
+    assert rendered.index("CAUTION:") < rendered.index("Steps (")
