@@ -77,3 +77,54 @@ def test_write_report_rejects_an_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(DeviceCheckError, match="report format must be one of"):
         write_report(home, session, "docx", tmp_path / "out.docx")
     assert not (tmp_path / "out.docx").exists()
+
+
+def test_an_empty_session_says_nothing_was_checked_not_no_concerns(tmp_path: Path) -> None:
+    home = DataDir(tmp_path / "home")
+    session = SessionStore(home).create()
+    text = render(build_report(home, session), "txt").decode("utf-8")
+    assert "No checks were answered" in text
+    assert "found no concerns" not in text
+    assert "No scan of this computer was run in this session." in text
+    assert "No phone was checked in this session." in text
+    assert "There is no evidence log in this data folder yet" in text
+
+
+def test_findings_sharing_advice_print_it_once() -> None:
+    from bench.report import report_data
+
+    data = report_data(findings=300, incidents=2)
+    text = render(data, "txt").decode("utf-8")
+    advice = data.findings[0].advice
+    assert text.count(advice) == 1
+    assert text.count("Monitor App") >= 300
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_redact_also_takes_known_kinds_or_gives_one_error(text: str) -> None:
+    from devicecheck.core.report.redaction import ALSO, parse_also
+
+    try:
+        kinds = parse_also(text)
+    except DeviceCheckError as error:
+        assert "\n" not in error.message.strip()
+        return
+    assert set(kinds) <= set(ALSO)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(max_size=40),
+    st.sampled_from(["Margaret", "OKONKWO", "reyes", "Okonkwo-Reyes"]),
+    st.text(max_size=40),
+)
+def test_a_name_part_never_survives_redaction_in_free_text(
+    before: str, name: str, after: str
+) -> None:
+    from devicecheck.core.report.redaction import _scrubber
+
+    scrub = _scrubber(["Margaret Okonkwo-Reyes"], "SS-2024-00917", [], [], ())
+    text = scrub(f"{before} {name} {after}")
+    assert not __import__("re").search(r"(?i)(?<!\w)(margaret|okonkwo|reyes)(?!\w)", text), text
+    assert scrub("posted a photo of my front door") == "posted a photo of my front door"

@@ -1,15 +1,24 @@
-"""`devicecheck log list | show | add-note | add-incident | attach | amend | verify | repair | export`."""
+"""`devicecheck log list | show | add-note | add-incident | attach | amend | verify | receipt |
+repair | export`. Text from the log is printed through core.textsafety (no raw controls)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
-from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, tell
+from devicecheck.cli.context import (
+    add_json_flag,
+    data_dir_of,
+    passphrase_given,
+    print_json,
+    tell,
+)
 from devicecheck.core.evidence.entries import KINDS
 from devicecheck.core.evidence.incidents import HOW_CHANNELS
+from devicecheck.core.textsafety import one_line
 from devicecheck.errors import EXIT_FOUND_OR_INVALID, DeviceCheckError
 
 
@@ -90,8 +99,25 @@ def _register_keeping(actions: Any, common: argparse.ArgumentParser) -> None:
     verify = actions.add_parser(
         "verify", help="check that nothing was altered (exit 1 if it was)", parents=[common]
     )
+    verify.add_argument(
+        "--receipt",
+        dest="receipts",
+        action="append",
+        default=[],
+        metavar="SEQ:HASH",
+        help="a receipt noted earlier (`devicecheck log receipt`): also check that the log "
+        "still holds that entry and everything since extends it (repeatable)",
+    )
     add_json_flag(verify)
     verify.set_defaults(handler=verify_log)
+
+    receipt = actions.add_parser(
+        "receipt",
+        help="a short receipt of the log as it is now, to write down or send to a caseworker",
+        parents=[common],
+    )
+    add_json_flag(receipt)
+    receipt.set_defaults(handler=print_receipt)
 
     repair = actions.add_parser(
         "repair", help="set aside an incomplete last line after a crash", parents=[common]
@@ -127,6 +153,11 @@ def _log(args: argparse.Namespace) -> Any:
 def _session_of(args: argparse.Namespace) -> str | None:
     """The --session id, checked against the saved sessions so a typo is caught."""
     if not args.session:
+        from devicecheck.core.session_log import unsessioned_warning
+
+        warning = unsessioned_warning(data_dir_of(args))
+        if warning:
+            tell(f"Warning: {warning}.")
         return None
     from devicecheck.core.casework import require_consent
     from devicecheck.core.sessions import SessionStore
@@ -153,11 +184,15 @@ def add_note(args: argparse.Namespace) -> int:
 
 
 def add_incident(args: argparse.Namespace) -> int:
-    from devicecheck.core.evidence import Incident, parse_when
+    from devicecheck.core.evidence import Incident
+    from devicecheck.core.evidence.incidents import parse_when_with_notes
 
+    when, notes = parse_when_with_notes(args.when) if args.when else (None, ())
+    for note in notes:
+        tell(f"Note: {note}.")
     incident = Incident(
         what=args.what,
-        when=parse_when(args.when) if args.when else None,
+        when=when,
         where=args.where,
         how=args.how,
         who=args.who,
@@ -192,6 +227,7 @@ def list_entries(args: argparse.Namespace) -> int:
     log = _log(args)
     contents = log.read()
     _warn_about_damage(contents)
+    _warn_unless_intact(log)
     entries = [
         entry
         for entry in contents.entries
@@ -206,13 +242,25 @@ def list_entries(args: argparse.Namespace) -> int:
         return 0
     print(f"{'SEQ':>5}  {'RECORDED (UTC)':<19}  {'KIND':<13} {'ID':<16}  {'AUTHOR':<12} SUMMARY")
     for entry in entries:
-        summary = summarise(entry)
+        summary = one_line(summarise(entry))
         summary = summary if len(summary) <= 70 else summary[:69] + "…"
+        recorded = one_line(entry.recorded_at[:19].replace("T", " "))
         print(
-            f"{entry.seq:>5}  {entry.recorded_at[:19].replace('T', ' '):<19}  {entry.kind:<13} "
-            f"{entry.id:<16}  {entry.author[:12]:<12} {summary}"
+            f"{entry.seq:>5}  {recorded:<19}  {entry.kind:<13} "
+            f"{one_line(entry.id):<16}  {one_line(entry.author[:12]):<12} {summary}"
         )
     return 0
+
+
+def _warn_unless_intact(log: Any) -> None:
+    """`log list` and `log show` say so when the chain does not verify (they still show it)."""
+    report = log.verify(keyed=True)
+    if not report.ok and report.first_bad is not None:
+        bad = report.first_bad
+        tell(
+            f"devicecheck: warning: the log does NOT verify (entry {bad.seq}: {bad.reason}); "
+            "what is shown may have been changed. Run `devicecheck log verify`"
+        )
 
 
 def _warn_about_damage(contents: Any) -> None:
@@ -232,21 +280,22 @@ def show_entry(args: argparse.Namespace) -> int:
     log = _log(args)
     entry = log.get(args.id)
     amendments = log.amendments_of(entry.id)
+    _warn_unless_intact(log)
     if args.json:
         print_json({**entry.to_dict(), "amendments": [item.to_dict() for item in amendments]})
         return 0
-    print(f"Entry {entry.seq} ({entry.kind}), id {entry.id}")
-    print(f"Recorded: {entry.recorded_at} by {entry.author}")
+    print(f"Entry {entry.seq} ({entry.kind}), id {one_line(entry.id)}")
+    print(f"Recorded: {one_line(entry.recorded_at)} by {one_line(entry.author)}")
     if entry.session:
-        print(f"Session: {entry.session}")
+        print(f"Session: {one_line(entry.session)}")
     for key, value in sorted(entry.data.items()):
-        print(f"  {key}: {_readable(value)}")
+        print(f"  {one_line(key)}: {one_line(_readable(value))}")
     print(f"Hash: {entry.hash}")
     print(f"Follows: {entry.prev}")
     for amendment in amendments:
         print(
-            f"Correction (entry {amendment.seq}, {amendment.recorded_at} by {amendment.author}): "
-            f"{amendment.data.get('note', '')}"
+            f"Correction (entry {amendment.seq}, {one_line(amendment.recorded_at)} by "
+            f"{one_line(amendment.author)}): {one_line(amendment.data.get('note', ''))}"
         )
     return 0
 
@@ -260,23 +309,81 @@ def _readable(value: Any) -> str:
 
 
 def verify_log(args: argparse.Namespace) -> int:
-    report = _log(args).verify()
+    from devicecheck.core.evidence.receipts import parse_receipt
+
+    claims = [parse_receipt(text) for text in args.receipts]
+    log = _log(args)
+    # A protected folder: without a passphrase given, only the public chain is checked; on a
+    # terminal the passphrase is asked for, so the full check runs.
+    keyed = passphrase_given(args) or sys.stdin.isatty() or bool(claims)
+    report = log.verify(claims, keyed=keyed) if log.is_protected() else log.verify(claims)
     if args.json:
         print_json(report.to_dict())
-    elif report.ok:
-        print(
-            f"The evidence log is intact: {report.entries} entries, "
-            f"{report.attachments} attached file(s) checked."
-        )
-        if report.head_hash:
-            print(f"Latest hash (note it down to prove later additions): {report.head_hash}")
     else:
-        bad = report.first_bad
-        assert bad is not None
+        _print_verify(report)
+    return 0 if report.ok else EXIT_FOUND_OR_INVALID
+
+
+def _print_verify(report: Any) -> None:
+    bad = report.first_bad
+    if bad is not None:
         print(f"The evidence log is NOT intact: entry {bad.seq} (line {bad.line}): {bad.reason}.")
         print(f"  {bad.detail}")
         print(f"  {report.entries} entries before it check out.")
-    return 0 if report.ok else EXIT_FOUND_OR_INVALID
+    elif report.keyed is False:
+        print(
+            f"The stored bytes of the protected evidence log are unchanged since they were "
+            f"written: {report.entries} entries. Without the passphrase this cannot show that "
+            "each entry was written with it (a line added by someone without the passphrase "
+            "is only caught with it: give --passphrase-file), nor check attached files."
+        )
+    else:
+        print(
+            f"The evidence log is intact: {report.entries} entries, "
+            f"{report.attachments} attached file(s) checked"
+            + (", each entry opened with the folder's key." if report.keyed else ".")
+        )
+        print(
+            "On its own this shows the entries fit together; someone with access to this "
+            "computer could still rebuild the whole chain or cut entries off the end. A receipt "
+            "kept elsewhere (`devicecheck log receipt`) catches that."
+        )
+    for check in report.receipts:
+        status = "matches" if check.ok else "DOES NOT MATCH"
+        print(f"Receipt {check.claim}: {status}: {check.detail}.")
+
+
+def print_receipt(args: argparse.Namespace) -> int:
+    from devicecheck.core.evidence.receipts import receipt_of
+
+    log = _log(args)
+    report = log.verify()
+    if not report.ok:
+        bad = report.first_bad
+        where = f" at entry {bad.seq} ({bad.reason})" if bad else ""
+        raise DeviceCheckError(
+            f"the log does not verify{where}; a receipt would vouch for a damaged log. "
+            "Run `devicecheck log verify`"
+        )
+    receipt = receipt_of(log)
+    if receipt is None:
+        if args.json:
+            print_json(None)
+        tell("The log is empty: there is nothing to give a receipt for yet.")
+        return 0
+    if args.json:
+        print_json(receipt.to_dict())
+        return 0
+    print(f"Receipt: {receipt.short_form}")
+    print(f"  entry {receipt.seq}, recorded {receipt.recorded_at}")
+    print(f"  full hash {receipt.head_hash}")
+    tell(
+        "Write the receipt down or send it to your caseworker, somewhere the other person cannot "
+        "reach. Later, `devicecheck log verify --receipt "
+        f"{receipt.short_form}` shows whether the log still holds everything up to this entry "
+        "unchanged: a log that was cut short, rebuilt or replaced will not match."
+    )
+    return 0
 
 
 def repair_log(args: argparse.Namespace) -> int:

@@ -1,13 +1,36 @@
-"""`devicecheck report [SESSION_ID | --latest] --format html|pdf|md|txt -o FILE [--redact]`."""
+"""`devicecheck report [SESSION_ID | --latest] --format html|pdf|md|txt -o FILE [--redact]
+[--redact-also addresses,witnesses,emails,phones] [--include-unsessioned]`."""
 
 from __future__ import annotations
 
 import argparse
 
 from devicecheck.cli.context import data_dir_of, tell
-from devicecheck.errors import DeviceCheckError
+from devicecheck.errors import DeviceCheckError, InvalidDataError
 
 FORMATS = ("html", "pdf", "md", "txt")
+REDACT_HELP = (
+    "leave out names (shown as client or caseworker), the client reference, device, computer "
+    "and user names, and file paths and names"
+)
+
+
+def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
+    """The session and redaction options `report` and `pack` share."""
+    parser.add_argument("id", nargs="?", metavar="SESSION_ID", help="the session")
+    parser.add_argument("--latest", action="store_true", help="the most recently saved session")
+    parser.add_argument("--redact", action="store_true", help=REDACT_HELP)
+    parser.add_argument(
+        "--redact-also",
+        metavar="KINDS",
+        default="",
+        help="also remove addresses, witnesses, emails, phones (comma-separated; implies --redact)",
+    )
+    parser.add_argument(
+        "--include-unsessioned",
+        action="store_true",
+        help="also include evidence recorded outside any session (said on page 1)",
+    )
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -16,39 +39,60 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="write a session's findings and evidence as HTML, PDF, Markdown or text",
         parents=[common],
     )
-    parser.add_argument("id", nargs="?", metavar="SESSION_ID", help="the session to report on")
-    parser.add_argument("--latest", action="store_true", help="the most recently saved session")
+    add_scope_arguments(parser)
     parser.add_argument("--format", required=True, choices=FORMATS, dest="fmt", help="file format")
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write it")
-    parser.add_argument(
-        "--redact",
-        action="store_true",
-        help="leave out the client reference, people's and computers' names and file paths",
-    )
     parser.set_defaults(handler=write)
+
+
+def session_of(args: argparse.Namespace):
+    """The one session named by SESSION_ID or --latest."""
+    from devicecheck.core.sessions import SessionStore
+
+    if bool(args.id) == bool(args.latest):
+        raise DeviceCheckError("name one session: give its SESSION_ID or use --latest")
+    store = SessionStore(data_dir_of(args))
+    return store.latest() if args.latest else store.load(args.id)
+
+
+def region_arg(args: argparse.Namespace):
+    from devicecheck.core.helplines import region_for
+
+    code = getattr(args, "region", None)
+    return region_for(code) if code else None
+
+
+def altered_error(what: str, session_id: str, written: object) -> InvalidDataError:
+    return InvalidDataError(
+        f"THE EVIDENCE LOG HAS BEEN ALTERED: {what} for session {session_id} was written to "
+        f"{written} and says so on every page; see its integrity section"
+    )
 
 
 def write(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from devicecheck.core.helplines import region_for
-    from devicecheck.core.report import write_report
-    from devicecheck.core.sessions import SessionStore
+    from devicecheck.core.report import write_checked_report
+    from devicecheck.core.report.redaction import parse_also
 
-    if bool(args.id) == bool(args.latest):
-        raise DeviceCheckError("name one session: give its SESSION_ID or use --latest")
-    data_dir = data_dir_of(args)
-    store = SessionStore(data_dir)
-    session = store.latest() if args.latest else store.load(args.id)
-    region_code = getattr(args, "region", None)
-    region = region_for(region_code) if region_code else None
-    written = write_report(
-        data_dir, session, args.fmt, Path(args.output), region=region, redact=args.redact
+    also = parse_also(args.redact_also)
+    session = session_of(args)
+    written = write_checked_report(
+        data_dir_of(args),
+        session,
+        args.fmt,
+        Path(args.output),
+        region=region_arg(args),
+        redact=args.redact,
+        redact_also=also,
+        include_unsessioned=args.include_unsessioned,
     )
-    print(written)
-    redacted = "Redacted report" if args.redact else "Report"
+    print(written.path)
+    redacted = "Redacted report" if args.redact or also else "Report"
+    if not written.intact:
+        raise altered_error(redacted, session.id, written.path)
     tell(
-        f"{redacted} for session {session.id} written to {written}. It holds sensitive details: "
-        "keep it somewhere only you (and people you trust) can see."
+        f"{redacted} for session {session.id} written to {written.path}. It holds sensitive "
+        "details: keep it somewhere only you (and people you trust) can see."
     )
     return 0

@@ -176,3 +176,17 @@ def catch_up(data_dir: DataDir, session: Session) -> int:
 
 def chain_keys(entries: Iterable[Any]) -> set[tuple[str, ...]]:
     return {key for entry in entries if (key := item_key(entry.kind, entry.data)) is not None}
+
+
+def unsessioned_warning(data_dir: DataDir) -> str | None:
+    """What to say when evidence is added without a session on a computer that holds more than
+    one caseworker session: an entry with no session is left out of every session's report."""
+    listing = SessionStore(data_dir).list()
+    clients = [s for s in listing.sessions if s.mode == "caseworker"]
+    if len(clients) < 2:
+        return None
+    return (
+        f"this data folder holds {len(clients)} caseworker sessions and this entry names none: "
+        "it will not appear in any client's report (add --session ID to link it; "
+        "`devicecheck session list` shows them)"
+    )

@@ -3,11 +3,14 @@
 `write_report` is the one entry point the CLI and the TUI call. It checks consent (a caseworker
 session needs the client's "given" consent for the report step), gathers everything once
 (`model.build_report`, redaction included), lays it out once (`layout.layout`), renders the
-chosen format and writes the file atomically with mode 0600.
+chosen format and writes the file atomically with mode 0600. A log that fails its check still
+gets its report (with the alert on every page); `write_checked_report` says whether it did.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from devicecheck.core.casework import require_consent
@@ -21,12 +24,30 @@ from devicecheck.errors import DeviceCheckError
 
 FORMATS = ("html", "pdf", "md", "txt")
 
-__all__ = ["FORMATS", "ReportData", "build_report", "render", "write_report"]
+__all__ = [
+    "FORMATS",
+    "ReportData",
+    "WrittenReport",
+    "build_report",
+    "render",
+    "write_checked_report",
+    "write_report",
+]
+
+
+@dataclass(frozen=True)
+class WrittenReport:
+    path: Path
+    intact: bool  # False: the evidence log failed its check (the report says so on every page)
+    data: ReportData
 
 
 def render(data: ReportData, fmt: str) -> bytes:
     """The report in one format, as the bytes of the file."""
-    document: Document = layout(data)
+    return render_document(layout(data), fmt)
+
+
+def render_document(document: Document, fmt: str) -> bytes:
     if fmt == "html":
         from devicecheck.core.report.html import render_html
 
@@ -46,6 +67,43 @@ def render(data: ReportData, fmt: str) -> bytes:
     raise DeviceCheckError(f"report format must be one of {', '.join(FORMATS)}, not {fmt!r}")
 
 
+def check_output(output: Path) -> Path:
+    output = Path(output).expanduser()
+    if output.is_dir():
+        raise DeviceCheckError(f"{output} is a folder; give a file name")
+    if not output.parent.is_dir():
+        raise DeviceCheckError(f"folder {output.parent} does not exist; create it first")
+    return output
+
+
+def write_checked_report(
+    data_dir: DataDir,
+    session: Session,
+    fmt: str,
+    output: Path,
+    *,
+    region: Region | None = None,
+    redact: bool = False,
+    redact_also: Sequence[str] = (),
+    include_unsessioned: bool = False,
+) -> WrittenReport:
+    """Write the session's report to `output` (0600, atomically); say whether the log was intact."""
+    if fmt not in FORMATS:
+        raise DeviceCheckError(f"report format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    require_consent(session, "report")
+    output = check_output(output)
+    data = build_report(
+        data_dir,
+        session,
+        region=region,
+        redact=redact or bool(redact_also),
+        redact_also=redact_also,
+        include_unsessioned=include_unsessioned,
+    )
+    atomic_write(output, render(data, fmt))
+    return WrittenReport(output, data.integrity.ok, data)
+
+
 def write_report(
     data_dir: DataDir,
     session: Session,
@@ -56,14 +114,4 @@ def write_report(
     redact: bool = False,
 ) -> Path:
     """Write the session's report to `output` (0600, atomically) and return the path written."""
-    if fmt not in FORMATS:
-        raise DeviceCheckError(f"report format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    require_consent(session, "report")
-    output = Path(output).expanduser()
-    if output.is_dir():
-        raise DeviceCheckError(f"{output} is a folder; give a file name for the report")
-    if not output.parent.is_dir():
-        raise DeviceCheckError(f"folder {output.parent} does not exist; create it first")
-    payload = render(build_report(data_dir, session, region=region, redact=redact), fmt)
-    atomic_write(output, payload)
-    return output
+    return write_checked_report(data_dir, session, fmt, output, region=region, redact=redact).path

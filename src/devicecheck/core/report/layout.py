@@ -1,18 +1,25 @@
-"""The report as a document: sections of records of labelled fields, shared by every renderer.
+"""The report as a document: numbered sections of tables, records and labelled fields.
 
 `ReportData` says what is true; `layout` decides the order, the headings and the wording once,
-so HTML, PDF, Markdown and plain text differ only in how they draw the same blocks.
+so HTML, PDF, Markdown and plain text differ only in how they draw the same blocks. The order
+is a police diary's: what this is and whether the record is intact, then the incidents (a
+one-line-per-incident table first, full descriptions after), then the checks, the scan, notes,
+the action plan, help, limits, sources, and a statement of truth with signatures.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from devicecheck.core.report.dates import format_moment
 from devicecheck.core.report.model import (
+    PHONE_TARGET,
     AttachmentRow,
+    FindingGroup,
     FindingRow,
     IncidentRow,
     ReportData,
+    ScanRow,
 )
 
 STEP_LABELS = {
@@ -20,7 +27,21 @@ STEP_LABELS = {
     "scan": "the scan of this computer",
     "evidence": "saving to the evidence log",
     "report": "producing this report",
+    "phone-scan": "the check of a phone",
 }
+HOW_LABELS = {
+    "in-person": "in person",
+    "phone": "phone call",
+    "text": "text message",
+    "email": "email",
+    "social-media": "social media",
+    "device": "a device or app",
+    "other": "other",
+}
+ALTERED = "ALTERED"
+CHAIN_MARK = "From the evidence log"
+SESSION_ONLY_MARK = "Session file only: not in the evidence log"
+SHORT_WHAT = 70
 
 
 @dataclass(frozen=True)
@@ -31,11 +52,26 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Image:
+    jpeg: bytes
+    caption: str
+
+
+@dataclass(frozen=True)
 class Record:
     heading: str
     fields: tuple[Field, ...] = ()
     text: str = ""  # free text (a note), shown as written
     tone: str = ""  # high | medium | low | unsure | "" (for colour and labels)
+    images: tuple[Image, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[float, ...]  # relative column widths
+    marked: tuple[bool, ...] = ()  # rows to draw as altered
 
 
 @dataclass(frozen=True)
@@ -44,17 +80,26 @@ class Section:
     title: str
     paragraphs: tuple[str, ...] = ()
     records: tuple[Record, ...] = ()
-    empty: str = ""  # said when there are no records
+    empty: str = ""  # said when there are no records, items or table rows
     items: tuple[str, ...] = ()  # a plain bulleted list
+    table: Table | None = None
+    number: int = 0
+    keep_together: bool = False  # drawn on one page where it fits
+
+    @property
+    def heading(self) -> str:
+        return f"{self.number}. {self.title}" if self.number else self.title
 
 
 @dataclass(frozen=True)
 class Document:
     title: str
-    generated_at: str
+    generated_at: str  # in words
     session_id: str
-    banner: tuple[str, ...]
+    banner: tuple[str, ...]  # page 1, under the title
     sections: tuple[Section, ...]
+    alert: str = ""  # on page 1 and in every page footer when the log was altered
+    footer: str = ""
 
 
 def _fields(*pairs: tuple[str, str] | tuple[str, str, bool]) -> tuple[Field, ...]:
@@ -63,90 +108,298 @@ def _fields(*pairs: tuple[str, str] | tuple[str, str, bool]) -> tuple[Field, ...
 
 
 def layout(data: ReportData) -> Document:
-    banner = [f"{data.help.emergency}"]
-    if data.redacted:
+    region = data.region_code
+    builders = [
+        _about_section,
+        _integrity_section,
+        _diary_table_section,
+        _incidents_section,
+        _summary_section,
+        _answers_section,
+        _scan_section,
+        _phone_section,
+        _attachments_section,
+        _notes_section,
+        _actions_section,
+        _consent_section,
+        _help_section,
+        _limits_section,
+        _sources_section,
+        _signature_section,
+    ]
+    sections = [build(data) for build in builders]
+    sections = [replace(s, number=n) for n, s in enumerate(sections, 1)]
+    integrity_number = next(s.number for s in sections if s.id == "integrity")
+    alert = ""
+    if data.integrity.exists and not data.integrity.ok:
+        alert = f"THIS EVIDENCE LOG HAS BEEN ALTERED: see section {integrity_number}"
+    banner = [alert] if alert else []
+    banner.append(data.help.emergency)
+    if data.redacted and data.redaction:
         banner.append(
-            "Redacted copy: client reference, people's and computers' names and file paths are "
-            "left out. The full report stays with the case."
+            "REDACTED COPY. Removed: "
+            + "; ".join(data.redaction.removed)
+            + ". Free text (notes, descriptions) may still identify people: read it before "
+            "sharing. The full report stays with the case."
         )
-    sections = (
-        _session_section(data),
-        _summary_section(data),
-        _answers_section(data),
-        _findings_section(data),
-        _incidents_section(data),
-        _attachments_section(data),
-        _notes_section(data),
-        _actions_section(data),
-        _help_section(data),
-        Section("limits", "What these checks cannot rule out", items=data.limits),
-        _sources_section(data),
-        _integrity_section(data),
+    if data.include_unsessioned:
+        banner.append(
+            f"This report also includes {data.unsessioned_count} evidence entr"
+            f"{'y' if data.unsessioned_count == 1 else 'ies'} recorded outside any session "
+            "(--include-unsessioned); they may concern another person using this computer."
+        )
+    made = format_moment(data.generated_at, region)
+    footer = f"devicecheck record, session {data.session.id}, made {made}"
+    return Document(
+        data.title, made, data.session.id, tuple(banner), tuple(sections), alert, footer
     )
-    return Document(data.title, data.generated_at, data.session.id, tuple(banner), sections)
 
 
-def _session_section(data: ReportData) -> Section:
+def _when(data: ReportData, text: str, *, zone: bool = True) -> str:
+    return format_moment(text, data.region_code, zone=zone)
+
+
+def _chain_note(in_chain: bool, applies: bool) -> str:
+    if not applies:
+        return ""
+    return CHAIN_MARK if in_chain else SESSION_ONLY_MARK
+
+
+# --- sections --------------------------------------------------------------------------------
+
+
+def _about_section(data: ReportData) -> Section:
     s = data.session
     details = Record(
-        "Session",
+        "This record",
         _fields(
             ("Session", s.id, True),
             ("Kind", "with a caseworker" if s.mode == "caseworker" else "the person alone"),
-            ("Started", s.created_at),
-            ("Last saved", s.updated_at),
-            ("Ended", s.ended_at or "not ended"),
+            ("Started", _when(data, s.created_at)),
+            ("Ended", _when(data, s.ended_at) if s.ended_at else "not ended"),
             ("Region", s.region),
-            ("Devices and platforms", ", ".join(s.platforms) or "all"),
             ("Organisation", s.organisation or ""),
             ("Caseworker", s.caseworker or ""),
             ("Client reference", s.client_ref or ""),
-            ("Devices examined", "; ".join(s.devices)),
+            ("Devices", "; ".join(s.devices)),
         ),
     )
-    consents = tuple(
-        Record(
-            f"Consent for {STEP_LABELS.get(c.step, c.step)}: {c.answer}",
-            _fields(("Recorded", c.recorded_at), ("Recorded by", c.recorded_by)),
-            text=f"What was explained: {c.explained}" if c.explained else "",
-            tone="" if c.answer == "given" else "unsure",
-        )
-        for c in data.consents
+    scope = (
+        "This record holds the evidence of this session only."
+        if not data.include_unsessioned
+        else "This record holds this session's evidence and also entries recorded outside any "
+        "session."
     )
-    paragraphs = (f"Report made {data.generated_at}.",)
-    return Section("session", "Session details", paragraphs, (details, *consents))
+    chain = (
+        "Incidents, attachments, scan results and log notes come from the evidence log, a "
+        "hash-chained record that shows whether anything was changed (see the integrity "
+        "section). Checklist answers, consent, caseworker notes and the action plan are "
+        "marked one by one: “From the evidence log”, or “Session file only” where the log "
+        "holds no matching entry (the session file is a working copy that can be edited)."
+    )
+    paragraphs = [f"Made {_when(data, data.generated_at)} by devicecheck.", scope, chain]
+    if data.chain.applies and data.chain.missing:
+        paragraphs.append(
+            f"{len(data.chain.missing)} session item(s) have no matching entry in the "
+            "evidence log and rest on the session file alone: " + "; ".join(data.chain.missing)
+        )
+    return Section("about", "About this record", tuple(paragraphs), (details,))
+
+
+def _integrity_section(data: ReportData) -> Section:
+    integrity = data.integrity
+    receipt = integrity.receipt
+    state = "no evidence log yet"
+    if integrity.exists:
+        state = "intact" if integrity.ok else "NOT INTACT: ALTERED"
+    fields = _fields(
+        ("State", state),
+        ("Entries checked", str(integrity.entries) if integrity.exists else ""),
+        ("Where it fails", integrity.first_bad),
+        ("Receipt: entry", str(receipt.seq) if receipt else ""),
+        ("Receipt: hash", receipt.head_hash if receipt else "", True),
+        ("Receipt: short form", receipt.short_form if receipt else "", True),
+        ("Receipt: entry recorded", _when(data, receipt.recorded_at) if receipt else ""),
+    )
+    proves = (
+        "What the receipt proves: if the log later still holds this entry with this hash, and "
+        "every entry after it links back to it, then nothing up to this entry has been changed, "
+        "removed or reordered since this record was made. Write the short form down or send it "
+        "to someone you trust: a receipt kept away from this computer is what catches a log "
+        "that was rebuilt or cut short."
+    )
+    cannot = (
+        "What it cannot prove: that what was written was true, or that nothing was changed "
+        "before the entry was written. A check without a receipt kept elsewhere shows only "
+        "that the entries fit together; someone with the data folder could rebuild them."
+    )
+    again = (
+        f"How to check again: `devicecheck log verify --receipt {receipt.short_form}` on the "
+        "computer that holds the log; or, in an evidence pack, `python3 verify.py` in the "
+        "unpacked folder."
+        if receipt
+        else "How to check again: `devicecheck log verify`."
+    )
+    paragraphs = (
+        (integrity.words, proves, cannot, again) if integrity.exists else (integrity.words,)
+    )
+    return Section(
+        "integrity",
+        "Is the record intact?",
+        paragraphs,
+        (Record("Evidence log", fields, tone="" if integrity.ok else "high"),),
+        keep_together=True,
+    )
+
+
+def _short(text: str, limit: int = SHORT_WHAT) -> str:
+    first = text.strip().split("\n", 1)[0]
+    for stop in (". ", "; "):
+        if stop in first[:limit]:
+            first = first[: first.index(stop, 0)]
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
+def _reported(row: IncidentRow) -> str:
+    to = row.reported_to or ("police" if row.police_ref else "")
+    return ", ref ".join(part for part in (to, row.police_ref) if part)
+
+
+def _evidence_held(row: IncidentRow) -> str:
+    if not row.attachments:
+        return ""
+    return f"{len(row.attachments)} file{'s' if len(row.attachments) > 1 else ''}"
+
+
+def _diary_table_section(data: ReportData) -> Section:
+    rows = tuple(
+        (
+            str(row.number) + (f" {ALTERED}" if row.altered else ""),
+            _when(data, row.when, zone=False) if row.when else "not given",
+            row.where,
+            _short(row.what),
+            HOW_LABELS.get(row.how, row.how),
+            row.witnesses,
+            _evidence_held(row),
+            _reported(row),
+        )
+        for row in data.incidents
+    )
+    table = Table(
+        ("No.", "When", "Where", "What happened", "How", "Witnesses", "Evidence", "Reported to"),
+        rows,
+        (0.5, 2.0, 1.3, 3.0, 1.1, 1.3, 1.2, 1.4),
+        tuple(row.altered for row in data.incidents),
+    )
+    return Section(
+        "diary",
+        "Incidents at a glance",
+        ("One line per incident, in the order they happened; full descriptions follow.",),
+        table=table,
+        empty="No incidents are recorded in the evidence log for this session.",
+    )
+
+
+def _attachment_lines(
+    rows: tuple[AttachmentRow, ...],
+) -> tuple[tuple[Field, ...], tuple[Image, ...]]:
+    fields: tuple[Field, ...] = ()
+    images: list[Image] = []
+    for number, attachment in enumerate(rows, 1):
+        fields += _fields(
+            (f"File {number}", attachment.name, True),
+            (f"File {number} SHA-256", attachment.sha256, True),
+        )
+        if attachment.thumbnail:
+            images.append(Image(attachment.thumbnail, f"File {number}: {attachment.name}"))
+    return fields, tuple(images)
+
+
+def _incident_record(data: ReportData, row: IncidentRow) -> Record:
+    fields = _fields(
+        ("When it happened", _when(data, row.when, zone=False) if row.when else "not given"),
+        ("Where", row.where),
+        ("How", HOW_LABELS.get(row.how, row.how)),
+        ("Who", row.who),
+        ("Witnesses", row.witnesses),
+        ("Impact", row.impact),
+        ("Reported to", _reported(row)),
+        ("Recorded", f"{_when(data, row.recorded_at)}, log entry {row.seq}"),
+        ("Recorded by", "the client" if row.author == "self" else row.author),
+        ("Scope", "" if row.sessioned else "recorded outside any session"),
+    )
+    files, images = _attachment_lines(row.attachments)
+    fields += files
+    for amendment in row.amendments:
+        who = "the client" if amendment.author == "self" else amendment.author
+        mark = f" [{ALTERED}]" if amendment.altered else ""
+        fields += (
+            Field(
+                f"Correction ({_when(data, amendment.recorded_at)}, {who}){mark}", amendment.note
+            ),
+        )
+    heading = f"Incident {row.number}: {_short(row.what, 60)}"
+    if row.altered:
+        heading = f"[{ALTERED}] {heading}"
+    return Record(
+        heading,
+        fields,
+        text=f"What happened: {row.what}",
+        tone="high" if row.altered else "",
+        images=images,
+    )
+
+
+def _incidents_section(data: ReportData) -> Section:
+    return Section(
+        "incidents",
+        "Incidents in full",
+        (
+            "Each incident as recorded in the evidence log. Corrections are later entries, "
+            "shown with the incident they correct; nothing is ever rewritten.",
+        ),
+        tuple(_incident_record(data, row) for row in data.incidents),
+        empty="No incidents are recorded in the evidence log for this session.",
+    )
 
 
 def _summary_section(data: ReportData) -> Section:
-    items = tuple(
-        f"{row.severity.capitalize()}: {row.total} "
-        f"({row.checklist} from the checklists, {row.scan} from the scan)"
-        for row in data.summary
-    )
-    items += (f"Not sure: {data.unsure_count} checklist answer(s) worth a second look",)
     total = sum(row.total for row in data.summary)
-    paragraph = (
-        f"{total} concern(s) in all."
-        if total
-        else "These checks found no concerns. That does not "
-        "mean nobody is watching: see what the checks cannot rule out."
-    )
-    return Section("summary", "Summary of concerns by severity", (paragraph,), items=items)
+    items: tuple[str, ...] = ()
+    if total:
+        items = tuple(
+            f"{row.severity.capitalize()}: {row.total} "
+            f"({row.checklist} from the checklists, {row.scan} from the scan)"
+            for row in data.summary
+        )
+    if data.answers:
+        items += (f"Not sure: {data.unsure_count} checklist answer(s) worth a second look",)
+    if total:
+        paragraph = f"{total} concern(s) in all."
+    elif not data.answers and not data.scans:
+        paragraph = "No checks were answered and no scan was run in this session, so nothing "
+        paragraph += "can be said about concerns."
+    elif not data.answers:
+        paragraph = "No checks were answered in this session. The scan found no concerns."
+    else:
+        paragraph = (
+            "These checks found no concerns. That does not mean nobody is watching: see "
+            "what the checks cannot rule out."
+        )
+    return Section("summary", "Summary of concerns", (paragraph,), items=items)
 
 
 def _answers_section(data: ReportData) -> Section:
+    applies = data.chain.applies
     records = tuple(
         Record(
             f"{row.label}: {row.title}",
             _fields(
+                ("Area", row.area),
                 ("Question", row.question),
-                (
-                    "Item",
-                    f"{row.checklist_id}/{row.item_id}" if row.checklist_id else row.item_id,
-                    True,
-                ),
                 ("Severity", row.severity),
-                ("Answered", row.answered_at),
+                ("Answered", _when(data, row.answered_at)),
+                ("Kept in", _chain_note(row.in_chain, applies)),
             ),
             text=f"Note: {row.note}" if row.note else "",
             tone=_answer_tone(row.value, row.severity),
@@ -158,7 +411,7 @@ def _answers_section(data: ReportData) -> Section:
         "Checklist answers",
         ("Concerns found come first, then answers the person was not sure of.",),
         records,
-        empty="No checklist questions were answered in this session.",
+        empty="No checks were answered in this session.",
     )
 
 
@@ -168,125 +421,158 @@ def _answer_tone(value: str, severity: str) -> str:
     return "unsure" if value == "unsure" else ""
 
 
-def _finding_record(row: FindingRow) -> Record:
-    process = f"{row.process_name} (pid {row.pid})" if row.pid else row.process_name
-    detail = tuple((name.replace("_", " ").capitalize(), value, True) for name, value in row.detail)
+def _finding_record(data: ReportData, row: FindingRow) -> Record:
+    process = f"{row.process_name} (process {row.pid})" if row.pid else row.process_name
+    detail = tuple((name.capitalize(), value, True) for name, value in row.detail)
+    heading = f"{row.app}: {row.category or row.kind} ({row.severity or 'unknown'} severity)"
+    if row.altered:
+        heading = f"[{ALTERED}] {heading}"
     return Record(
-        f"{row.app}: {row.category or row.kind} ({row.severity or 'unknown'} severity)",
+        heading,
         _fields(
             ("Found as", row.kind),
             ("What matched", row.matched, True),
             ("Confidence", row.confidence),
-            ("Process", process),
-            ("Started", row.started_at),
+            ("Program", process),
+            ("Started", _when(data, row.started_at)),
             ("User", row.username),
             ("Program file", row.exe, True),
             ("Command line", row.cmdline, True),
             ("SHA-256", row.exe_sha256, True),
             *detail,
             ("Indicator source", row.source),
-            ("Recorded", row.recorded_at),
-            ("Evidence entry", row.entry_id, True),
+            ("Recorded", f"{_when(data, row.recorded_at)}, log entry {row.seq}" if row.seq else ""),
         ),
-        text=row.advice,
-        tone=row.severity,
+        tone="high" if row.altered else row.severity,
     )
 
 
-def _findings_section(data: ReportData) -> Section:
-    return Section(
-        "findings",
-        "Scan findings",
-        (
-            "What the scan of this computer matched against known monitoring software, with the "
-            "evidence for each match.",
-        ),
-        tuple(_finding_record(row) for row in data.findings),
-        empty="The scans in this session matched no known monitoring software (or no scan was "
-        "run). That does not rule monitoring out.",
-    )
-
-
-def _attachment_fields(row: AttachmentRow) -> tuple[Field, ...]:
-    return _fields(
-        ("File", row.name, True),
-        ("SHA-256", row.sha256, True),
-        ("Size (bytes)", row.size),
-        ("Note", row.note),
-        ("Recorded", row.recorded_at),
-        ("Evidence entry", row.entry_id, True),
-    )
-
-
-def _incident_record(row: IncidentRow) -> Record:
-    fields = _fields(
-        ("When it happened", row.when or "not given"),
-        ("Recorded", row.recorded_at),
-        ("Where", row.where),
-        ("How", row.how),
-        ("Who", row.who),
-        ("Witnesses", row.witnesses),
-        ("Impact", row.impact),
-        ("Police reference", row.police_ref),
-        ("Recorded by", row.author),
-        ("Evidence entry", row.entry_id, True),
-    )
-    for number, attachment in enumerate(row.attachments, 1):
-        fields += _fields(
-            (f"Attachment {number}", attachment.name, True),
-            (f"Attachment {number} SHA-256", attachment.sha256, True),
+def _group_records(data: ReportData, groups: tuple[FindingGroup, ...]) -> tuple[Record, ...]:
+    records: list[Record] = []
+    for group in groups:
+        count = len(group.findings)
+        records.append(
+            Record(
+                f"What to do about the {count} finding{'s' if count > 1 else ''} below",
+                text=group.advice or "No advice was recorded with these findings.",
+            )
         )
-    for amendment in row.amendments:
-        fields += (
-            Field(f"Correction ({amendment.recorded_at}, {amendment.author})", amendment.note),
-        )
-    return Record(row.what or "(no description)", fields)
+        records += [_finding_record(data, row) for row in group.findings]
+    return tuple(records)
 
 
-def _incidents_section(data: ReportData) -> Section:
-    return Section(
-        "incidents",
-        "Incidents, in the order they happened",
-        (
-            "From the evidence log: this session's incidents and those recorded outside any "
-            "session. Corrections are later entries, shown with the incident they correct.",
+def _scan_record(data: ReportData, row: ScanRow, number: int) -> Record:
+    what = "Phone check" if row.target == PHONE_TARGET else "Scan"
+    heading = f"{what} {number}: {_when(data, row.started_at)}"
+    if row.altered:
+        heading = f"[{ALTERED}] {heading}"
+    examined = ", ".join(f"{count} {label}" for label, count in row.examined)
+    not_examined = "; ".join(f"{what}: {why}" for what, why in row.not_examined)
+    indicators = "; ".join(f"{name} (version {v})" if v else name for name, v in row.indicators)
+    return Record(
+        heading,
+        _fields(
+            ("Phone" if row.target == PHONE_TARGET else "Computer", row.machine),
+            ("System", row.platform),
+            *((label.capitalize(), value) for label, value in row.device),
+            ("Finished", _when(data, row.finished_at)),
+            ("Examined", examined or "nothing was recorded as examined"),
+            ("Not examined", not_examined or "nothing was left out"),
+            ("Compared with", indicators),
+            ("Findings", str(row.finding_count)),
+            ("Log entry", str(row.seq) if row.seq else "session file only"),
         ),
-        tuple(_incident_record(row) for row in data.incidents),
-        empty="No incidents are recorded in the evidence log.",
+        tone="high" if row.altered else "",
+    )
+
+
+def _scan_section(data: ReportData) -> Section:
+    scans = [s for s in data.scans if s.target != PHONE_TARGET]
+    records = tuple(_scan_record(data, row, n) for n, row in enumerate(scans, 1))
+    findings = _group_records(data, data.finding_groups)
+    paragraphs = [
+        "What was looked at, what could not be, and what matched known monitoring "
+        "software. Findings that share advice are listed under it once."
+    ]
+    if scans and not data.finding_groups:
+        paragraphs.append(
+            "The scans matched no known monitoring software. That does not rule monitoring out."
+        )
+    return Section(
+        "scan",
+        "Scan of this computer",
+        tuple(paragraphs) if scans or findings else (),
+        records + findings,
+        empty="No scan of this computer was run in this session.",
+    )
+
+
+def _phone_section(data: ReportData) -> Section:
+    scans = [s for s in data.scans if s.target == PHONE_TARGET]
+    records = tuple(_scan_record(data, row, n) for n, row in enumerate(scans, 1))
+    records += _group_records(data, data.phone_finding_groups)
+    return Section(
+        "phone",
+        "Phone check",
+        ("An Android phone read over USB; nothing on it was changed.",) if records else (),
+        records,
+        empty="No phone was checked in this session.",
+    )
+
+
+def _attachment_record(data: ReportData, row: AttachmentRow) -> Record:
+    images = (Image(row.thumbnail, row.name),) if row.thumbnail else ()
+    heading = f"[{ALTERED}] {row.name}" if row.altered else row.name
+    return Record(
+        heading,
+        _fields(
+            ("SHA-256", row.sha256, True),
+            ("Size (bytes)", row.size),
+            ("Note", row.note),
+            ("Recorded", f"{_when(data, row.recorded_at)}, log entry {row.seq}"),
+        ),
+        tone="high" if row.altered else "",
+        images=images,
     )
 
 
 def _attachments_section(data: ReportData) -> Section:
     return Section(
         "attachments",
-        "Attachments",
+        "Other files kept as evidence",
         (
-            "Files kept in the evidence log. The SHA-256 fingerprint shows a copy is identical to "
-            "the one recorded.",
+            "The SHA-256 fingerprint shows a copy is identical to the one recorded. Images are "
+            "shown small; the full files are in the evidence pack.",
         ),
-        tuple(Record(row.name, _attachment_fields(row)) for row in data.attachments),
+        tuple(_attachment_record(data, row) for row in data.attachments),
         empty="No other files are attached (files attached to an incident are listed with it).",
     )
 
 
 def _notes_section(data: ReportData) -> Section:
+    applies = data.chain.applies
     records = tuple(
         Record(
             f"Caseworker note on {note.about}",
-            _fields(("By", note.author), ("Written", note.written_at)),
+            _fields(
+                ("By", note.author),
+                ("Written", _when(data, note.written_at)),
+                ("Kept in", _chain_note(note.in_chain, applies)),
+            ),
             note.text,
         )
         for note in data.caseworker_notes
     )
     records += tuple(
         Record(
-            "Note in the evidence log",
+            f"[{ALTERED}] Note" if note.altered else "Note",
             _fields(
-                ("By", note.author),
-                ("Recorded", note.written_at),
-                ("Evidence entry", note.about, True),
+                ("By", "the client" if note.author == "self" else note.author),
+                ("Recorded", f"{_when(data, note.written_at)}, log entry {note.seq}"),
+                ("Scope", "" if note.sessioned else "recorded outside any session"),
             ),
             note.text,
+            tone="high" if note.altered else "",
         )
         for note in data.log_notes
     )
@@ -300,14 +586,16 @@ def _notes_section(data: ReportData) -> Section:
 
 
 def _actions_section(data: ReportData) -> Section:
+    applies = data.chain.applies
     records = tuple(
         Record(
             f"{number}. {step.what}",
             _fields(
                 ("Who", step.who),
-                ("By", step.by_when),
+                ("By", format_moment(step.by_when, data.region_code, time=False)),
                 ("Caution", step.caution),
-                ("Agreed", step.agreed_at),
+                ("Agreed", _when(data, step.agreed_at)),
+                ("Kept in", _chain_note(step.in_chain, applies)),
             ),
         )
         for number, step in enumerate(data.action_plan, 1)
@@ -324,6 +612,32 @@ def _actions_section(data: ReportData) -> Section:
     )
 
 
+def _consent_section(data: ReportData) -> Section:
+    applies = data.chain.applies
+    records = tuple(
+        Record(
+            f"Consent for {STEP_LABELS.get(c.step, c.step)}: {c.answer}",
+            _fields(
+                ("Recorded", _when(data, c.recorded_at)),
+                ("Recorded by", c.recorded_by),
+                ("Kept in", _chain_note(c.in_chain, applies)),
+            ),
+            text=f"What was explained: {c.explained}" if c.explained else "",
+            tone="" if c.answer == "given" else "unsure",
+        )
+        for c in data.consents
+    )
+    return Section(
+        "consent",
+        "Consent",
+        (),
+        records,
+        empty="The person acted for themself; no consent was needed."
+        if data.session.mode != "caseworker"
+        else "No consent was recorded.",
+    )
+
+
 def _help_section(data: ReportData) -> Section:
     help_rows = data.help
     items = (help_rows.emergency, *help_rows.emergency_notes)
@@ -332,6 +646,10 @@ def _help_section(data: ReportData) -> Section:
         for line in help_rows.lines
     )
     return Section("help", f"Help: {help_rows.region}", items=items)
+
+
+def _limits_section(data: ReportData) -> Section:
+    return Section("limits", "What these checks cannot rule out", items=data.limits)
 
 
 def _sources_section(data: ReportData) -> Section:
@@ -356,24 +674,29 @@ def _sources_section(data: ReportData) -> Section:
     )
 
 
-def _integrity_section(data: ReportData) -> Section:
-    integrity = data.integrity
-    fields = _fields(
-        ("State", "intact" if integrity.ok else "NOT INTACT")
-        if integrity.exists
-        else ("State", "no log yet"),
-        ("Entries", str(integrity.entries)),
-        ("Head hash", integrity.head_hash or "none", True),
-        ("First bad entry", integrity.first_bad),
-        ("Check it again with", integrity.command, True),
+def _signature_section(data: ReportData) -> Section:
+    blank = "_" * 34
+    signers = [("Client", "the person this record is about")]
+    if data.session.mode == "caseworker":
+        signers.append(("Caseworker", "who helped make this record"))
+    records = tuple(
+        Record(
+            f"{who} ({about})",
+            (
+                Field("Signed", blank),
+                Field("Name", blank),
+                Field("Date", blank),
+            ),
+        )
+        for who, about in signers
     )
     return Section(
-        "integrity",
-        "Evidence log integrity",
+        "statement",
+        "Statement of truth",
         (
-            integrity.words,
-            "Anyone with the data folder can run the command below; it recomputes every hash and "
-            "prints the same head hash if nothing has changed since this report was made.",
+            "I believe that the facts stated in this record are true. The incidents are described "
+            "as I remember them and as recorded at the time shown.",
         ),
-        (Record("Evidence log", fields, tone="" if integrity.ok else "high"),),
+        records,
+        keep_together=True,
     )

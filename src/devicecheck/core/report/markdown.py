@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from devicecheck.core.report.layout import Document, Record, Section
+from devicecheck.core.report.layout import Document, Record, Section, Table
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 _LINE_START = re.compile(r"^(\s*)([-+=])", re.MULTILINE)
@@ -37,18 +37,36 @@ def _record(record: Record) -> list[str]:
         lines.append(f"- **{escape_markdown(field.label)}:** {value}")
     if record.text:
         lines += ["", escape_markdown(record.text)]
+    lines += [
+        f"- Image: {escape_markdown(image.caption)} (in the PDF and HTML)"
+        for image in record.images
+    ]
+    return [*lines, ""]
+
+
+def _cell(text: str) -> str:
+    return escape_markdown(text.replace("\n", " ")).replace("  \n  ", " ") or "-"
+
+
+def _table(table: Table) -> list[str]:
+    lines = ["| " + " | ".join(escape_markdown(c) for c in table.columns) + " |"]
+    lines.append("|" + "---|" * len(table.columns))
+    lines += ["| " + " | ".join(_cell(cell) for cell in row) + " |" for row in table.rows]
     return [*lines, ""]
 
 
 def _section(section: Section) -> list[str]:
-    lines = [f"## {escape_markdown(section.title)}", ""]
+    lines = [f"## {escape_markdown(section.heading)}", ""]
     for paragraph in section.paragraphs:
         lines += [escape_markdown(paragraph), ""]
     if section.items:
         lines += [f"- {escape_markdown(item)}" for item in section.items] + [""]
+    has_table = section.table is not None and bool(section.table.rows)
+    if has_table:
+        lines += _table(section.table)
     for record in section.records:
         lines += _record(record)
-    if not section.records and section.empty:
+    if not section.records and not section.items and not has_table and section.empty:
         lines += [f"_{escape_markdown(section.empty)}_", ""]
     return lines
 

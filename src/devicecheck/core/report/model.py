@@ -1,30 +1,37 @@
 """What a report says, gathered once from a session, the evidence log, help lines and indicators.
 
 `build_report` returns a `ReportData` of frozen dataclasses; every renderer (HTML, PDF, Markdown,
-plain text) reads only that, so the four formats cannot disagree. Redaction happens here, once:
-named fields are blanked, and then every piece of text is scrubbed of the redacted values, so a
-client reference typed into a note does not slip through either.
+plain text) reads only that, so the four formats cannot disagree.
+
+Scope: a session's report holds that session's evidence. Entries recorded outside any session
+are added only when asked (`include_unsessioned`), and the report then says so on its first page.
+
+Integrity comes first: the log is verified while it is read, and every entry from the first bad
+one on is marked as altered wherever it is shown.
+
+Redaction (`core.report.redaction`) happens after building, once, by field.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
-import re
-import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from devicecheck.core.datadir import DataDir
-from devicecheck.core.helplines import Region, region_for
+from devicecheck.core.helplines import Region, fill_help, region_for
+from devicecheck.core.report.dates import format_moment
+from devicecheck.core.session_log import chain_keys, item_key, session_items
 from devicecheck.core.sessions import ANSWER_LABELS, Session, utc_now
 from devicecheck.errors import DeviceCheckError
 
-REDACTED = "[redacted]"
 VERIFY_COMMAND = "devicecheck log verify"
 ANSWER_ORDER = {"yes": 0, "unsure": 1, "no": 2, "skip": 3}
 SEVERITY_ORDER = ("high", "medium", "low")
+PHONE_TARGET = "android-phone"
 GENERAL_LIMITS = (
     "No check can prove that nobody is watching. A clean result means only that these checks "
     "found nothing.",
@@ -37,6 +44,29 @@ GENERAL_LIMITS = (
     "Some software found (remote access, parental control, employee monitoring) has legitimate "
     "uses: a finding shows it is present, not who installed it or why.",
 )
+# Indicator fields as a person would say them (no internal ids in the report).
+MATCH_FIELDS = {
+    "process_names": "program name",
+    "exe_paths": "program location",
+    "paths": "file location",
+    "cmdline": "command line",
+    "domains": "web address",
+    "ips": "internet address",
+    "ports": "network port",
+    "autostart_names": "start-up entry",
+    "packages": "app package",
+    "certificates": "signing certificate",
+    "sha256": "file fingerprint",
+    "extension_ids": "browser extension",
+}
+EXAMINED_LABELS = {
+    "processes": "running programs",
+    "connections": "network connections",
+    "autostart": "start-up entries",
+    "autostart_entries": "start-up entries",
+    "browser_profiles": "browser profiles",
+    "packages": "installed apps",
+}
 # Sources whose licence asks for attribution, used when a scan's summary does not carry it.
 KNOWN_SOURCES: dict[str, dict[str, str]] = {
     "echap": {
@@ -77,6 +107,7 @@ class ConsentRow:
     answer: str
     recorded_at: str
     recorded_by: str
+    in_chain: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,8 +124,8 @@ class SeverityCount:
 @dataclass(frozen=True)
 class AnswerRow:
     item_id: str
-    checklist_id: str  # "" when the item no longer exists
-    title: str  # the item id when the item no longer exists
+    area: str  # the checklist's title ("" when the item no longer exists)
+    title: str
     question: str
     severity: str  # "" when unknown
     value: str
@@ -102,6 +133,7 @@ class AnswerRow:
     note: str
     answered_at: str
     known_item: bool
+    in_chain: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,11 +143,11 @@ class FindingRow:
     category: str
     severity: str
     confidence: str
-    matched: str  # "field 'value' (indicator)"
+    matched: str  # "program name 'value'"
     source: str
     advice: str
     recorded_at: str  # "" when only in the session file
-    entry_id: str
+    seq: int | None  # the log entry's seq (None: only in the session file)
     process_name: str
     pid: str
     username: str
@@ -124,6 +156,32 @@ class FindingRow:
     exe_sha256: str
     started_at: str
     detail: tuple[tuple[str, str], ...]
+    target: str = "computer"
+    altered: bool = False
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """Findings that share their advice: the advice is printed once, above them."""
+
+    advice: str
+    findings: tuple[FindingRow, ...]
+
+
+@dataclass(frozen=True)
+class ScanRow:
+    target: str  # "computer" or PHONE_TARGET
+    machine: str  # the computer's name, or the phone's model
+    platform: str
+    started_at: str
+    finished_at: str
+    examined: tuple[tuple[str, str], ...]  # (what, how many)
+    not_examined: tuple[tuple[str, str], ...]  # (what, why)
+    indicators: tuple[tuple[str, str], ...]  # (source, version)
+    finding_count: int
+    device: tuple[tuple[str, str], ...]  # phone details (label, value)
+    seq: int | None
+    altered: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,7 +191,9 @@ class AttachmentRow:
     size: str
     note: str
     recorded_at: str
-    entry_id: str
+    seq: int | None
+    thumbnail: bytes | None = None  # a JPEG, for images that could be read
+    altered: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,13 +201,15 @@ class AmendmentRow:
     note: str
     recorded_at: str
     author: str
-    entry_id: str
+    seq: int
+    altered: bool = False
 
 
 @dataclass(frozen=True)
 class IncidentRow:
-    entry_id: str
-    when: str
+    number: int  # 1, 2, ... in the order they happened
+    seq: int
+    when: str  # ISO 8601 ("" when not given)
     recorded_at: str
     author: str
     what: str
@@ -156,9 +218,12 @@ class IncidentRow:
     who: str
     witnesses: str
     impact: str
+    reported_to: str
     police_ref: str
     attachments: tuple[AttachmentRow, ...]
     amendments: tuple[AmendmentRow, ...]
+    sessioned: bool = True  # False: recorded outside any session
+    altered: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,7 +231,11 @@ class NoteRow:
     text: str
     author: str
     written_at: str
-    about: str  # "the whole session", or the item's title and id; for log notes, the entry id
+    about: str  # "the whole session", or the item's title
+    seq: int | None = None  # a log note's entry
+    in_chain: bool = False
+    sessioned: bool = True
+    altered: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,6 +245,7 @@ class ActionRow:
     by_when: str
     caution: str
     agreed_at: str
+    in_chain: bool = False
 
 
 @dataclass(frozen=True)
@@ -206,6 +276,17 @@ class SourceRow:
 
 
 @dataclass(frozen=True)
+class Receipt:
+    seq: int
+    head_hash: str
+    recorded_at: str
+
+    @property
+    def short_form(self) -> str:
+        return f"{self.seq}:{self.head_hash[:20]}"
+
+
+@dataclass(frozen=True)
 class Integrity:
     exists: bool
     ok: bool
@@ -213,7 +294,22 @@ class Integrity:
     head_hash: str | None
     first_bad: str  # "" when none
     words: str
+    first_bad_seq: int | None = None
+    receipt: Receipt | None = None
     command: str = VERIFY_COMMAND
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """Which session items the evidence chain holds (the session file is only a working copy)."""
+
+    applies: bool  # False when there is no log, or the session may not keep evidence
+    missing: tuple[str, ...]  # one line per session item with no matching entry
+
+
+@dataclass(frozen=True)
+class Redaction:
+    removed: tuple[str, ...]  # the kinds of thing taken out, in words
 
 
 @dataclass(frozen=True)
@@ -236,6 +332,28 @@ class ReportData:
     limits: tuple[str, ...]
     sources: tuple[SourceRow, ...]
     integrity: Integrity
+    scans: tuple[ScanRow, ...] = ()
+    chain: ChainCheck = ChainCheck(False, ())
+    include_unsessioned: bool = False
+    unsessioned_count: int = 0
+    redaction: Redaction | None = None
+    region_code: str = "GB"
+
+    @property
+    def finding_groups(self) -> tuple[FindingGroup, ...]:
+        return group_by_advice(row for row in self.findings if row.target != PHONE_TARGET)
+
+    @property
+    def phone_finding_groups(self) -> tuple[FindingGroup, ...]:
+        return group_by_advice(row for row in self.findings if row.target == PHONE_TARGET)
+
+
+def group_by_advice(rows: Iterable[FindingRow]) -> tuple[FindingGroup, ...]:
+    """Findings sharing advice under it once, groups in the order their first finding comes."""
+    groups: dict[str, list[FindingRow]] = {}
+    for row in rows:
+        groups.setdefault(row.advice, []).append(row)
+    return tuple(FindingGroup(advice, tuple(found)) for advice, found in groups.items())
 
 
 # --- the evidence log, read once --------------------------------------------------------------
@@ -246,13 +364,17 @@ class _LogView:
     entries: tuple[Any, ...]  # devicecheck.core.evidence.Entry
     integrity: Integrity
 
+    def altered(self, seq: int | None) -> bool:
+        bad = self.integrity.first_bad_seq
+        return bad is not None and seq is not None and seq >= bad
 
-def log_file(data_dir: DataDir):
-    return data_dir.evidence / "log.jsonl"
+
+def log_exists(data_dir: DataDir) -> bool:
+    return (data_dir.evidence / "log.jsonl").exists()
 
 
 def _read_log(data_dir: DataDir) -> _LogView:
-    if not log_file(data_dir).exists():
+    if not log_exists(data_dir):
         words = (
             "There is no evidence log in this data folder yet, so there is nothing to verify. "
             "This report rests on the session file alone."
@@ -260,30 +382,42 @@ def _read_log(data_dir: DataDir) -> _LogView:
         return _LogView((), Integrity(False, True, 0, None, "", words))
     from devicecheck.core.evidence import EvidenceLog
 
-    log = EvidenceLog(data_dir)
-    report = log.verify()
-    entries = tuple(log.entries())
-    first_bad = ""
+    with EvidenceLog(data_dir) as log:
+        report = log.verify()
+        entries = tuple(log.entries())
+    first_bad, bad_seq = "", None
     if report.first_bad is not None:
         first_bad = f"entry {report.first_bad.seq}: {report.first_bad.reason}"
+        if report.first_bad.detail:
+            first_bad += f" ({report.first_bad.detail})"
+        bad_seq = report.first_bad.seq
     if report.ok:
         words = (
             f"Intact. All {report.entries} entries of the evidence log were checked when this "
-            "report was made: each entry's hash is correct and each links to the one before, so "
-            "none has been changed or removed since it was written."
+            "report was made: each entry's hash is correct and each links to the one before."
         )
     else:
         words = (
             f"NOT INTACT. The evidence log failed its check at {first_bad}. Entries from that "
-            "point on cannot be shown to be unaltered; entries before it still check out."
+            "point on cannot be shown to be unaltered and are marked ALTERED where they appear; "
+            "entries before it still check out."
         )
+    receipt = _receipt(entries, report.ok, bad_seq)
     return _LogView(
-        entries, Integrity(True, report.ok, report.entries, report.head_hash, first_bad, words)
+        entries,
+        Integrity(
+            True, report.ok, report.entries, report.head_hash, first_bad, words, bad_seq, receipt
+        ),
     )
 
 
-def _belongs(entry: Any, session_id: str, *, unattached: bool) -> bool:
-    return entry.session == session_id or (unattached and entry.session is None)
+def _receipt(entries: Sequence[Any], ok: bool, bad_seq: int | None) -> Receipt | None:
+    """The last entry that checks out: its seq and hash are what a receipt pins."""
+    intact = [e for e in entries if ok or bad_seq is None or e.seq < bad_seq]
+    if not intact:
+        return None
+    head = intact[-1]
+    return Receipt(head.seq, head.hash, head.recorded_at)
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -295,36 +429,62 @@ def build_report(
     *,
     region: Region | None = None,
     redact: bool = False,
+    redact_also: Sequence[str] = (),
+    include_unsessioned: bool = False,
     generated_at: str | None = None,
 ) -> ReportData:
     """Everything a report shows, in the order it shows it; redacted if asked."""
     log = _read_log(data_dir)
+    region = region or _session_region(session)
+    in_scope = [
+        e for e in log.entries if e.session == session.id or (include_unsessioned and not e.session)
+    ]
+    held = chain_keys(e for e in log.entries if e.session == session.id)
     items = _checklist_items()
-    answers = _answers(session, items)
-    findings = _findings(session, log.entries)
-    amendments = _amendments(log.entries)
-    incidents, attachments = _incidents_and_attachments(session.id, log.entries, amendments)
+    answers = _answers(session, items, region.code, held)
+    findings = _findings(session, in_scope, log)
+    incidents, attachments = _incidents_and_attachments(data_dir, session.id, in_scope, log)
     data = ReportData(
-        title="devicecheck report: findings and evidence",
+        title="Record of technology-facilitated stalking and abuse",
         generated_at=generated_at or utc_now(),
-        redacted=redact,
+        redacted=False,
         session=_session_details(session),
-        consents=tuple(ConsentRow(**dataclasses.asdict(c)) for c in session.consents),
+        consents=tuple(
+            ConsentRow(
+                **dataclasses.asdict(c),
+                in_chain=item_key("consent", dataclasses.asdict(c)) in held,
+            )
+            for c in session.consents
+        ),
         summary=_summary(answers, findings),
         unsure_count=sum(1 for row in answers if row.value == "unsure"),
         answers=answers,
         findings=findings,
         incidents=incidents,
         attachments=attachments,
-        log_notes=_log_notes(session.id, log.entries),
-        caseworker_notes=_caseworker_notes(session, items),
-        action_plan=tuple(ActionRow(**dataclasses.asdict(a)) for a in session.action_plan),
-        help=_help(region or _session_region(session)),
-        limits=_limits(session, log.entries),
-        sources=_sources(data_dir, session, log.entries),
+        log_notes=_log_notes(in_scope, log),
+        caseworker_notes=_caseworker_notes(session, items, held),
+        action_plan=tuple(
+            ActionRow(
+                **dataclasses.asdict(a), in_chain=item_key("action", dataclasses.asdict(a)) in held
+            )
+            for a in session.action_plan
+        ),
+        help=_help(region),
+        limits=_limits(session, in_scope),
+        sources=_sources(data_dir, session, in_scope),
         integrity=log.integrity,
+        scans=_scans(session, in_scope, log),
+        chain=_chain_check(session, log, held, items),
+        include_unsessioned=include_unsessioned,
+        unsessioned_count=sum(1 for e in in_scope if not e.session),
+        region_code=region.code,
     )
-    return redact_report(data, session) if redact else data
+    if not redact:
+        return data
+    from devicecheck.core.report.redaction import redact_report
+
+    return redact_report(data, session, log.entries, redact_also)
 
 
 def _checklist_items() -> dict[str, Any]:
@@ -334,7 +494,12 @@ def _checklist_items() -> dict[str, Any]:
         checklists = load_checklists()
     except DeviceCheckError:
         return {}  # answers are still shown, by item id
-    return {item.id: item for checklist in checklists.checklists for item in checklist.all_items()}
+    titles = {checklist.id: checklist.title for checklist in checklists.checklists}
+    return {
+        item.id: (item, titles.get(item.checklist_id, ""))
+        for checklist in checklists.checklists
+        for item in checklist.all_items()
+    }
 
 
 def _session_region(session: Session) -> Region:
@@ -361,22 +526,28 @@ def _session_details(session: Session) -> SessionDetails:
     )
 
 
-def _answers(session: Session, items: dict[str, Any]) -> tuple[AnswerRow, ...]:
+def _answers(
+    session: Session, items: dict[str, Any], region_code: str, held: set[tuple[str, ...]]
+) -> tuple[AnswerRow, ...]:
     rows = []
     for item_id, answer in session.answers.items():
-        item = items.get(item_id)
+        item, area = items.get(item_id, (None, ""))
+        key = item_key("answer", {"item_id": item_id, **dataclasses.asdict(answer)})
         rows.append(
             AnswerRow(
                 item_id=item_id,
-                checklist_id=item.checklist_id if item else "",
-                title=item.title if item else item_id,
-                question=item.question if item else "(this item is no longer in the checklists)",
+                area=area,
+                title=fill_help(item.title, region_code)
+                if item
+                else f"A question no longer in the checklists ({item_id})",
+                question=fill_help(item.question, region_code) if item else "",
                 severity=item.severity if item else "",
                 value=answer.value,
                 label=ANSWER_LABELS.get(answer.value, answer.value),
                 note=answer.note,
                 answered_at=answer.answered_at,
                 known_item=item is not None,
+                in_chain=key in held,
             )
         )
     order = list(session.answers)
@@ -404,24 +575,31 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _finding_key(data: dict[str, Any]) -> str:
-    process = data.get("process") if isinstance(data.get("process"), dict) else {}
+    process = _dict(data.get("process"))
     key = [data.get(name) for name in ("kind", "app", "matched", "detail")]
     key += [process.get("pid"), process.get("exe"), process.get("started_at")]
     return json.dumps(key, sort_keys=True, default=str)
 
 
-def _finding_row(data: dict[str, Any], recorded_at: str = "", entry_id: str = "") -> FindingRow:
-    matched = data.get("matched") if isinstance(data.get("matched"), dict) else {}
-    process = data.get("process") if isinstance(data.get("process"), dict) else {}
-    detail = data.get("detail") if isinstance(data.get("detail"), dict) else {}
+def _finding_row(
+    data: dict[str, Any], recorded_at: str = "", seq: int | None = None, altered: bool = False
+) -> FindingRow:
+    matched = _dict(data.get("matched"))
+    process = _dict(data.get("process"))
+    detail = _dict(data.get("detail"))
     matched_text = ""
     if matched:
-        matched_text = f"{_text(matched.get('field'))} {_text(matched.get('value'))!r}"
-        if matched.get("indicator"):
-            matched_text += f" (indicator {_text(matched.get('indicator'))})"
+        field = _text(matched.get("field"))
+        matched_text = f"{MATCH_FIELDS.get(field, field.replace('_', ' '))} "
+        matched_text += repr(_text(matched.get("value")))
+    target = PHONE_TARGET if data.get("origin") == "phone-scan" else "computer"
     return FindingRow(
-        app=_text(data.get("app")) or "unknown software",
+        app=_text(data.get("app")) or _text(data.get("package")) or "unknown software",
         kind=_text(data.get("kind")),
         category=_text(data.get("category")),
         severity=_text(data.get("severity")),
@@ -430,7 +608,7 @@ def _finding_row(data: dict[str, Any], recorded_at: str = "", entry_id: str = ""
         source=_source_name(data.get("source")),
         advice=_text(data.get("advice")),
         recorded_at=recorded_at,
-        entry_id=entry_id,
+        seq=seq,
         process_name=_text(process.get("name")),
         pid=_text(process.get("pid")),
         username=_text(process.get("username")),
@@ -438,7 +616,13 @@ def _finding_row(data: dict[str, Any], recorded_at: str = "", entry_id: str = ""
         cmdline=_text(process.get("cmdline")),
         exe_sha256=_text(process.get("exe_sha256")),
         started_at=_text(process.get("started_at")),
-        detail=tuple((str(k), _text(v)) for k, v in sorted(detail.items())),
+        detail=tuple(
+            (str(k).replace("_", " "), _text(v))
+            for k, v in sorted(detail.items())
+            if k != "also_matched"
+        ),
+        target=target,
+        altered=altered,
     )
 
 
@@ -448,59 +632,114 @@ def _source_name(source: Any) -> str:
     return _text(source)
 
 
-def _findings(session: Session, entries: Sequence[Any]) -> tuple[FindingRow, ...]:
-    """Scan findings: the log's entries for this session, then any only in the session file."""
+def _findings(session: Session, entries: Sequence[Any], log: _LogView) -> tuple[FindingRow, ...]:
+    """Scan findings: the log's entries in scope, then any only in the session file."""
     rows: list[FindingRow] = []
     seen: set[str] = set()
     for entry in entries:
-        if entry.kind != "finding" or entry.session != session.id:
-            continue
-        if entry.data.get("origin") == "checklist":
-            continue  # shown with the checklist answers
+        if entry.kind != "finding" or entry.data.get("origin") == "checklist":
+            continue  # checklist findings are shown with the answers
         seen.add(_finding_key(entry.data))
-        rows.append(_finding_row(entry.data, entry.recorded_at, entry.id))
+        rows.append(_finding_row(entry.data, entry.recorded_at, entry.seq, log.altered(entry.seq)))
     for finding in session.findings:
         if finding.get("origin") == "checklist" or _finding_key(finding) in seen:
             continue
         seen.add(_finding_key(finding))
-        rows.append(_finding_row(finding, entry_id=_text(finding.get("evidence_entry"))))
+        rows.append(_finding_row(finding))
     return tuple(sorted(rows, key=lambda r: _severity_rank(r.severity)))
 
 
-def _amendments(entries: Sequence[Any]) -> dict[str, list[AmendmentRow]]:
+def _scans(session: Session, entries: Sequence[Any], log: _LogView) -> tuple[ScanRow, ...]:
+    rows = []
+    logged = set()
+    for entry in entries:
+        if entry.kind == "scan":
+            logged.add(entry.id)
+            rows.append(_scan_row(entry.data, entry.seq, log.altered(entry.seq)))
+    for summary in session.scans:
+        if summary.get("evidence_entry") not in logged:
+            rows.append(_scan_row(summary, None, False))
+    return tuple(rows)
+
+
+def _scan_row(data: dict[str, Any], seq: int | None, altered: bool) -> ScanRow:
+    target = _text(data.get("target")) or "computer"
+    device = _dict(data.get("device"))
+    examined = tuple(
+        (EXAMINED_LABELS.get(str(k), str(k).replace("_", " ")), _text(v))
+        for k, v in _dict(data.get("examined")).items()
+    )
+    not_examined = tuple(
+        (_text(item.get("what")), _text(item.get("reason")))
+        for item in data.get("not_examined") or ()
+        if isinstance(item, dict)
+    )
+    indicators = tuple(
+        (
+            _text(source.get("name") or KNOWN_SOURCES.get(_text(source.get("id")), {}).get("name"))
+            or _text(source.get("id")),
+            _text(source.get("version")),
+        )
+        for source in data.get("indicators") or ()
+        if isinstance(source, dict)
+    )
+    machine = _text(data.get("host"))
+    if target == PHONE_TARGET:
+        machine = " ".join(_text(device.get(k)) for k in ("manufacturer", "model") if device.get(k))
+    return ScanRow(
+        target=target,
+        machine=machine,
+        platform=_text(data.get("platform")),
+        started_at=_text(data.get("started_at")),
+        finished_at=_text(data.get("finished_at")),
+        examined=examined,
+        not_examined=not_examined,
+        indicators=indicators,
+        finding_count=int(data.get("finding_count") or 0)
+        if isinstance(data.get("finding_count"), int)
+        else 0,
+        device=tuple((str(k).replace("_", " "), _text(v)) for k, v in sorted(device.items())),
+        seq=seq,
+        altered=altered,
+    )
+
+
+def _amendments(entries: Sequence[Any], log: _LogView) -> dict[str, list[AmendmentRow]]:
     found: dict[str, list[AmendmentRow]] = {}
     for entry in entries:
         if entry.kind != "amendment":
             continue
-        target = next(
-            (entry.data[k] for k in ("amends", "entry_id", "target", "entry") if entry.data.get(k)),
-            None,
-        )
+        target = entry.data.get("amends")
         if isinstance(target, str):
             found.setdefault(target, []).append(
                 AmendmentRow(
-                    _text(entry.data.get("note")), entry.recorded_at, entry.author, entry.id
+                    _text(entry.data.get("note")),
+                    entry.recorded_at,
+                    entry.author,
+                    entry.seq,
+                    log.altered(entry.seq),
                 )
             )
     return found
 
 
-def _attachment_row(data: dict[str, Any], recorded_at: str, entry_id: str) -> AttachmentRow:
-    name = next(
-        (
-            _text(data[k])
-            for k in ("original_name", "name", "filename", "original_path")
-            if data.get(k)
-        ),
-        "",
-    )
+def _attachment_row(
+    data_dir: DataDir, data: dict[str, Any], recorded_at: str, seq: int | None, altered: bool
+) -> AttachmentRow:
+    from devicecheck.core.report.evidence_files import attachment_path, thumbnail
+
+    name = _text(data.get("name") or data.get("original_name") or data.get("filename"))
+    sha256 = _text(data.get("sha256"))
+    path = attachment_path(data_dir, sha256)
     return AttachmentRow(
         name=name or "(unnamed file)",
-        sha256=_text(data.get("sha256")),
-        size=_text(data.get("size", data.get("bytes", ""))),
+        sha256=sha256,
+        size=_text(data.get("size", "")),
         note=_text(data.get("note")),
         recorded_at=recorded_at,
-        entry_id=entry_id,
+        seq=seq,
+        thumbnail=thumbnail(path) if path is not None else None,
+        altered=altered,
     )
 
 
@@ -510,29 +749,25 @@ def _incident_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _incidents_and_attachments(
-    session_id: str, entries: Sequence[Any], amendments: dict[str, list[AmendmentRow]]
+    data_dir: DataDir, session_id: str, entries: Sequence[Any], log: _LogView
 ) -> tuple[tuple[IncidentRow, ...], tuple[AttachmentRow, ...]]:
-    """Incidents by when they happened (else when recorded); loose attachments by record time.
-
-    Both belong to the person's whole record, so entries made outside any session are included.
-    """
+    """Incidents numbered in the order they happened (else recorded); loose attachments."""
+    amendments = _amendments(entries, log)
     incidents: list[IncidentRow] = []
-    loose: list[AttachmentRow] = []
-    attached_ids: set[str] = set()
     for entry in entries:
-        if not _belongs(entry, session_id, unattached=True) or entry.kind != "incident":
+        if entry.kind != "incident":
             continue
         fields = _incident_fields(entry.data)
-        files = []
-        for raw in entry.data.get("attachments") or ():
-            if isinstance(raw, dict):
-                files.append(_attachment_row(raw, entry.recorded_at, _text(raw.get("entry"))))
-                attached_ids.add(_text(raw.get("entry")))
-            elif isinstance(raw, str):
-                attached_ids.add(raw)
+        altered = log.altered(entry.seq)
+        files = tuple(
+            _attachment_row(data_dir, raw, entry.recorded_at, entry.seq, altered)
+            for raw in entry.data.get("attachments") or ()
+            if isinstance(raw, dict)
+        )
         incidents.append(
             IncidentRow(
-                entry_id=entry.id,
+                number=0,
+                seq=entry.seq,
                 when=_text(fields.get("when")),
                 recorded_at=entry.recorded_at,
                 author=entry.author,
@@ -542,32 +777,26 @@ def _incidents_and_attachments(
                 who=_text(fields.get("who")),
                 witnesses=_text(fields.get("witnesses")),
                 impact=_text(fields.get("impact")),
+                reported_to=_text(fields.get("reported_to")),
                 police_ref=_text(fields.get("police_ref")),
-                attachments=tuple(files),
+                attachments=files,
                 amendments=tuple(amendments.get(entry.id, ())),
+                sessioned=entry.session == session_id,
+                altered=altered,
             )
         )
-    by_id = {row.entry_id: row for row in incidents}
-    for entry in entries:
-        if entry.kind != "attachment" or not _belongs(entry, session_id, unattached=True):
-            continue
-        row = _attachment_row(entry.data, entry.recorded_at, entry.id)
-        owner = _text(entry.data.get("incident"))
-        if owner in by_id:
-            incident = by_id[owner]
-            by_id[owner] = dataclasses.replace(incident, attachments=(*incident.attachments, row))
-        elif entry.id not in attached_ids:
-            loose.append(row)
-    ordered = sorted(
-        by_id.values(), key=lambda r: (_moment(r.when or r.recorded_at), r.recorded_at)
+    ordered = sorted(incidents, key=lambda r: (_moment(r.when or r.recorded_at), r.seq))
+    numbered = tuple(dataclasses.replace(row, number=n) for n, row in enumerate(ordered, 1))
+    loose = tuple(
+        _attachment_row(data_dir, entry.data, entry.recorded_at, entry.seq, log.altered(entry.seq))
+        for entry in entries
+        if entry.kind == "attachment"
     )
-    return tuple(ordered), tuple(loose)
+    return numbered, loose
 
 
 def _moment(text: str) -> str:
     """An ISO time as a sortable UTC string; unparsable times sort by their text."""
-    import datetime as dt
-
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -577,23 +806,66 @@ def _moment(text: str) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat()
 
 
-def _log_notes(session_id: str, entries: Sequence[Any]) -> tuple[NoteRow, ...]:
+def _log_notes(entries: Sequence[Any], log: _LogView) -> tuple[NoteRow, ...]:
     return tuple(
-        NoteRow(_text(entry.data.get("text")), entry.author, entry.recorded_at, entry.id)
+        NoteRow(
+            _text(entry.data.get("text")),
+            entry.author,
+            entry.recorded_at,
+            "",
+            entry.seq,
+            True,
+            bool(entry.session),
+            log.altered(entry.seq),
+        )
         for entry in entries
-        if entry.kind == "note" and _belongs(entry, session_id, unattached=True)
+        if entry.kind == "note" and not isinstance(entry.data.get("consent"), dict)
     )
 
 
-def _caseworker_notes(session: Session, items: dict[str, Any]) -> tuple[NoteRow, ...]:
+def _caseworker_notes(
+    session: Session, items: dict[str, Any], held: set[tuple[str, ...]]
+) -> tuple[NoteRow, ...]:
     rows = []
     for note in session.caseworker_notes:
         about = "the whole session"
         if note.item_id:
-            item = items.get(note.item_id)
-            about = f"{item.title} ({note.item_id})" if item else note.item_id
-        rows.append(NoteRow(note.text, note.author, note.written_at, about))
+            item, _ = items.get(note.item_id, (None, ""))
+            about = f"“{item.title}”" if item else "a question no longer in the checklists"
+        key = item_key("case-note", dataclasses.asdict(note))
+        rows.append(NoteRow(note.text, note.author, note.written_at, about, in_chain=key in held))
     return tuple(rows)
+
+
+def _chain_check(
+    session: Session, log: _LogView, held: set[tuple[str, ...]], items: dict[str, Any]
+) -> ChainCheck:
+    from devicecheck.core.session_log import may_keep_evidence
+
+    if not log.integrity.exists:
+        return ChainCheck(False, ())
+    missing = []
+    for kind, data, _ in session_items(session):
+        if item_key(kind, data) in held:
+            continue
+        missing.append(_describe_item(kind, data, items, may_keep_evidence(session)))
+    return ChainCheck(True, tuple(missing))
+
+
+def _describe_item(kind: str, data: dict[str, Any], items: dict[str, Any], allowed: bool) -> str:
+    if kind == "answer":
+        item, _ = items.get(_text(data.get("item_id")), (None, ""))
+        what = f"the answer to “{item.title}”" if item else "an answer to a retired question"
+        when = data.get("answered_at")
+    elif kind == "consent":
+        what = f"the consent for {_text(data.get('step'))} ({_text(data.get('answer'))})"
+        when = data.get("recorded_at")
+    elif kind == "case-note":
+        what, when = "a caseworker note", data.get("written_at")
+    else:
+        what, when = f"the action “{_text(data.get('what'))}”", data.get("agreed_at")
+    why = "" if allowed else " (given before the client agreed to evidence being kept)"
+    return f"{what}, {format_moment(_text(when))}{why}"
 
 
 def _summary(
@@ -626,8 +898,7 @@ def _help(region: Region) -> HelpRows:
 
 def _limits(session: Session, entries: Sequence[Any]) -> tuple[str, ...]:
     limits = list(GENERAL_LIMITS)
-    summaries = list(session.scans)
-    summaries += [e.data for e in entries if e.kind == "scan" and e.session == session.id]
+    summaries = list(session.scans) + [e.data for e in entries if e.kind == "scan"]
     for summary in summaries:
         for limit in summary.get("limits") or ():
             if isinstance(limit, str) and limit not in limits:
@@ -637,10 +908,7 @@ def _limits(session: Session, entries: Sequence[Any]) -> tuple[str, ...]:
 
 def _sources(data_dir: DataDir, session: Session, entries: Sequence[Any]) -> tuple[SourceRow, ...]:
     """The indicator sources this session's scans used, then the other installed ones."""
-    scans = [
-        *session.scans,
-        *(e.data for e in entries if e.kind == "scan" and e.session == session.id),
-    ]
+    scans = [*session.scans, *(e.data for e in entries if e.kind == "scan")]
     used: list[dict[str, Any]] = [
         source
         for scan in scans
@@ -680,69 +948,3 @@ def _installed_sources(data_dir: DataDir) -> dict[str, dict[str, str]]:
     except DeviceCheckError:
         return {source_id: dict(info) for source_id, info in KNOWN_SOURCES.items()}
     return {source.id: source._asdict() for source in indicators.sources}
-
-
-# --- redaction ---------------------------------------------------------------------------------
-
-
-def redaction_values(data: ReportData, session: Session) -> tuple[str, ...]:
-    """Every value `--redact` must keep out: client reference, user and host names, file paths."""
-    values: set[str] = set()
-    if session.caseworker:
-        values.update((session.caseworker.client_ref, session.caseworker.name))
-    for row in data.findings:
-        values.update((row.username, row.exe, row.cmdline))
-        values.update(value for _, value in row.detail if _looks_like_path(value))
-    for scan in session.scans:
-        values.add(_text(scan.get("host")))
-    for row in data.attachments + tuple(a for i in data.incidents for a in i.attachments):
-        values.add(row.name)
-    values.add(socket.gethostname())
-    return tuple(sorted((v for v in values if len(v.strip()) >= 2), key=len, reverse=True))
-
-
-def _looks_like_path(value: str) -> bool:
-    return "/" in value or "\\" in value
-
-
-def _scrubber(values: Sequence[str]):
-    if not values:
-        return lambda text: text
-    pattern = re.compile(
-        "|".join(
-            rf"(?<![\w]){re.escape(v)}(?![\w])" if v.isalnum() else re.escape(v) for v in values
-        ),
-        re.IGNORECASE,
-    )
-    return lambda text: pattern.sub(REDACTED, text)
-
-
-def _scrub(value: Any, scrub) -> Any:
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, tuple):
-        return tuple(_scrub(part, scrub) for part in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: _scrub(getattr(value, f.name), scrub) for f in dataclasses.fields(value)}
-        return dataclasses.replace(value, **changes)
-    return value
-
-
-def redact_report(data: ReportData, session: Session) -> ReportData:
-    """Blank the fields that name people, machines and files, then scrub their values everywhere."""
-    values = redaction_values(data, session)
-    details = data.session
-    if details.mode == "caseworker":
-        details = dataclasses.replace(details, caseworker=REDACTED, client_ref=REDACTED)
-    findings = tuple(
-        dataclasses.replace(
-            row,
-            username=REDACTED if row.username else "",
-            exe=REDACTED if row.exe else "",
-            cmdline=REDACTED if row.cmdline else "",
-            detail=tuple((k, REDACTED if _looks_like_path(v) else v) for k, v in row.detail),
-        )
-        for row in data.findings
-    )
-    blanked = dataclasses.replace(data, session=details, findings=findings)
-    return _scrub(blanked, _scrubber(values))

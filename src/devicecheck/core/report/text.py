@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devicecheck.core.report.layout import Document, Record, Section
+from devicecheck.core.report.layout import Document, Record, Section, Table
 
 TONE_MARKS = {"high": "[HIGH] ", "medium": "[MEDIUM] ", "low": "[LOW] ", "unsure": "[?] "}
 
@@ -18,17 +18,29 @@ def _record(record: Record) -> list[str]:
         lines.append(f"    {field.label}: {value}")
     if record.text:
         lines.append(_indented(record.text, "    "))
+    lines += [f"    [image: {image.caption}]" for image in record.images]
+    return lines
+
+
+def _table(table: Table) -> list[str]:
+    lines = [" | ".join(table.columns)]
+    lines.append("-" * len(lines[0]))
+    for row in table.rows:
+        lines.append(" | ".join(cell.replace("\n", " ") or "-" for cell in row))
     return lines
 
 
 def _section(section: Section) -> list[str]:
-    lines = [section.title, "=" * len(section.title), ""]
+    lines = [section.heading, "=" * len(section.heading), ""]
     for paragraph in section.paragraphs:
         lines += [paragraph, ""]
     lines += [f"- {item}" for item in section.items]
+    if section.table is not None and section.table.rows:
+        lines += [*_table(section.table), ""]
     for record in section.records:
         lines += [*_record(record), ""]
-    if not section.records and section.empty:
+    has_table = section.table is not None and bool(section.table.rows)
+    if not section.records and not section.items and not has_table and section.empty:
         lines.append(section.empty)
     return [*lines, ""]
 
@@ -39,4 +51,6 @@ def render_text(document: Document) -> str:
     lines.append("")
     for section in document.sections:
         lines += _section(section)
+    if document.alert:
+        lines += ["", f"!! {document.alert}"]
     return "\n".join(lines).rstrip() + "\n"
