@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -22,6 +24,45 @@ def region_of(args: argparse.Namespace) -> Region:
     from devicecheck.core.helplines import region_for
 
     return region_for(getattr(args, "region", None))
+
+
+def prepare_protection(args: argparse.Namespace) -> None:
+    """Finish any interrupted change of protection, and say where a protected folder's
+    passphrase comes from: `--passphrase-file`, then DEVICECHECK_PASSPHRASE_FILE, then the
+    terminal. The folder is unlocked when something first needs its keys."""
+    from devicecheck.core import protection
+
+    protection.set_passphrase_provider(lambda _root: passphrase_of(args))
+    root = data_dir_of(args).root
+    if (root / protection.JOURNAL_NAME).exists():
+        from devicecheck.core.protect_folder import recover
+
+        recover(root)
+
+
+def passphrase_of(args: argparse.Namespace) -> str | None:
+    """The passphrase from --passphrase-file, the environment, or the terminal (else None)."""
+    from devicecheck.core import protection
+
+    explicit = getattr(args, "passphrase_file", None)
+    if explicit:
+        return protection.read_passphrase_file(Path(explicit))
+    from_environment = protection.passphrase_from_environment()
+    if from_environment is not None:
+        return from_environment
+    if not sys.stdin.isatty():
+        return None
+    import getpass
+
+    entered = getpass.getpass("Passphrase for this protected data folder: ")
+    return entered or None
+
+
+def passphrase_given(args: argparse.Namespace) -> bool:
+    """Whether a passphrase can be had without asking anyone (a file or the variable)."""
+    from devicecheck.core.protection import PASSPHRASE_FILE_VARIABLE
+
+    return bool(getattr(args, "passphrase_file", None) or os.environ.get(PASSPHRASE_FILE_VARIABLE))
 
 
 def print_json(document: Any) -> None:

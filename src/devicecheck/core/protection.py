@@ -17,20 +17,18 @@ A protected folder that is not unlocked is never written to: every writer asks f
 first and stops with one line (exit 2) before anything reaches the disk.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: this module defines named tuples (see
+# docs/architecture.md), and it is imported on the scan path, so it imports only what is cheap
+# (no dataclasses, no hashlib or secrets until a protected folder is used).
 import base64
 import contextlib
-import hashlib
-import hmac
+import io
 import json
 import os
-import secrets
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from devicecheck.core.files import (
     PRIVATE_FILE_MODE,
@@ -53,8 +51,7 @@ _KEY_WRAP_LABEL = b"devicecheck folder key v1"
 MIN_PASSPHRASE_LENGTH = 8
 
 
-@dataclass(frozen=True)
-class KdfParameters:
+class KdfParameters(NamedTuple):
     """scrypt's cost: n (CPU and memory), r (block size), p (parallelism); memory is 128*n*r."""
 
     n: int = 2**17
@@ -72,8 +69,7 @@ class LockedError(DeviceCheckError):
     """The folder is protected and its passphrase was not given (exit 2)."""
 
 
-@dataclass(frozen=True)
-class FolderKeys:
+class FolderKeys(NamedTuple):
     """The keys of one unlocked folder, each for one purpose (derived from the data key)."""
 
     log: Any  # AESGCM for evidence log entries
@@ -81,6 +77,9 @@ class FolderKeys:
     names: bytes  # HMAC key that names attachments without showing their SHA-256
 
     def attachment_name(self, sha256: str) -> str:
+        import hashlib
+        import hmac
+
         return hmac.new(self.names, sha256.encode("ascii"), hashlib.sha256).hexdigest()
 
 
@@ -222,6 +221,17 @@ def read_private(path: Path) -> bytes:
         return b"".join(decrypt_stream(keys, file_label(root, path), handle))
 
 
+def private_bytes(path: Path, raw: bytes) -> bytes:
+    """`raw`, the bytes of `path` as read by the caller's own reader, decrypted if the folder
+    holding `path` is protected (for readers with their own checks, e.g. size limits)."""
+    root = protected_root_of(path)
+    if root is None:
+        return raw
+    keys = keys_for(root)
+    assert keys is not None
+    return b"".join(decrypt_stream(keys, file_label(root, path), io.BytesIO(raw)))
+
+
 def write_private(path: Path, data: bytes) -> None:
     """Write a file of the data folder atomically, encrypted when the folder is protected.
 
@@ -265,7 +275,7 @@ def is_encrypted_file(head: bytes) -> bool:
 def encrypt_chunks(keys: FolderKeys, label: bytes, chunks: Iterator[bytes]) -> Iterator[bytes]:
     """The encrypted form, piece by piece: the magic and a random nonce prefix, then each chunk
     (at most CHUNK_SIZE bytes of plaintext) sealed with its number and a last-chunk flag."""
-    prefix = secrets.token_bytes(_NONCE_PREFIX_SIZE)
+    prefix = os.urandom(_NONCE_PREFIX_SIZE)
     yield FILE_MAGIC + prefix
     chunks = _in_chunk_sizes(chunks)
     number = 0
@@ -342,7 +352,7 @@ def _chunks_of(data: bytes) -> Iterator[bytes]:
 def new_header(passphrase: str, kdf: KdfParameters = DEFAULT_KDF) -> tuple[dict, bytes]:
     """A header for a new protected folder and the data key it wraps."""
     check_passphrase(passphrase)
-    data_key = secrets.token_bytes(32)
+    data_key = os.urandom(32)
     header = _wrapped_header(passphrase, data_key, kdf)
     return header, data_key
 
@@ -388,7 +398,7 @@ def remember_keys(root: Path, keys: FolderKeys) -> None:
 def _wrapped_header(passphrase: str, data_key: bytes, kdf: KdfParameters) -> dict[str, Any]:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    salt = secrets.token_bytes(16)
+    salt = os.urandom(16)
     header = {
         "format": HEADER_FORMAT,
         "version": HEADER_VERSION,
@@ -396,7 +406,7 @@ def _wrapped_header(passphrase: str, data_key: bytes, kdf: KdfParameters) -> dic
         "cipher": "AES-256-GCM",
     }
     wrapping = _derive_wrapping_key(passphrase, header)
-    nonce = secrets.token_bytes(12)
+    nonce = os.urandom(12)
     header["wrapped_key"] = _b64(nonce + AESGCM(wrapping).encrypt(nonce, data_key, _KEY_WRAP_LABEL))
     return header
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from devicecheck.core.clock import utc_now
 from devicecheck.core.datadir import DataDir
-from devicecheck.core.files import atomic_write, read_bytes_no_symlink
+from devicecheck.core.protection import keys_for, read_private, write_private
 from devicecheck.errors import DeviceCheckError, InvalidDataError
 
 FORMAT_VERSION = 1
@@ -375,12 +375,12 @@ class SessionStore:
         self.data_dir.ensure(self.directory)
         session.updated_at = utc_now()
         payload = json.dumps(session.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
-        atomic_write(self.path_for(session.id), payload.encode("utf-8") + b"\n")
+        write_private(self.path_for(session.id), payload.encode("utf-8") + b"\n")
 
     def load(self, session_id: str) -> Session:
         path = self.path_for(session_id)
         try:
-            raw = read_bytes_no_symlink(path)
+            raw = read_private(path)  # decrypted in a protected folder
         except FileNotFoundError:
             raise SessionError(f"no session {session_id} in {self.directory}") from None
         except OSError as error:
@@ -394,6 +394,7 @@ class SessionStore:
         """Every session that loads, oldest first, and one problem line per file that does not."""
         if not self.directory.is_dir():
             return SessionListing((), ())
+        keys_for(self.data_dir.root)  # a locked protected folder: one error, not one per file
         sessions: list[Session] = []
         problems: list[str] = []
         for path in sorted(self.directory.glob("*.json")):

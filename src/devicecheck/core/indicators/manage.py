@@ -9,9 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from devicecheck.core.datadir import DataDir
-from devicecheck.core.files import atomic_write
 from devicecheck.core.indicators.common import read_bytes, slug
-from devicecheck.core.indicators.formats import check_format, parse_bytes
+from devicecheck.core.indicators.formats import (
+    JSON_FORMATS,
+    check_format,
+    indicator_count,
+    is_json_name,
+    parse_bytes,
+)
 from devicecheck.core.indicators.model import IndicatorSet
 from devicecheck.core.indicators.store import (
     PREVIOUS_SUFFIX,
@@ -19,7 +24,8 @@ from devicecheck.core.indicators.store import (
     load_indicators,
     meta_path_for,
 )
-from devicecheck.errors import InvalidDataError
+from devicecheck.core.protection import read_private, write_private
+from devicecheck.core.indicators.usable import Usability, require_usable
 
 _SAFE_NAME_LENGTH = 80
 
@@ -30,16 +36,12 @@ class ImportResult:
     format: str
     source_id: str
     indicators: IndicatorSet
+    usable: Usability  # which of them this computer's checks (or a phone check) can use
 
 
 def indicator_total(indicators: IndicatorSet) -> int:
-    """All process names, paths, autostart names, domains, IPs and packages together."""
-    return sum(
-        value
-        for tally in indicators.counts().values()
-        for kind, value in tally.items()
-        if kind != "apps"
-    )
+    """All names, paths, domains, addresses, ports, packages, certificates and hashes."""
+    return indicator_count(indicators)
 
 
 def safe_file_name(name: str, default_suffix: str = ".yaml") -> str:
@@ -48,7 +50,8 @@ def safe_file_name(name: str, default_suffix: str = ".yaml") -> str:
     if not dot:
         stem, suffix = name, ""
     stem = slug(stem)[:_SAFE_NAME_LENGTH]
-    suffix = suffix.lower() if suffix.lower() in ("yaml", "yml", "json") else default_suffix[1:]
+    known = ("yaml", "yml", "json", "stix2", "stix")
+    suffix = suffix.lower() if suffix.lower() in known else default_suffix[1:]
     return f"{stem}.{suffix}"
 
 
@@ -59,33 +62,49 @@ def now_iso() -> str:
 def import_file(data_dir: DataDir, path: Path, format: str | None = None) -> ImportResult:
     """Validate an indicator file, then keep a copy in `indicators/imported/` (atomically).
 
-    Nothing is written unless the whole file parses and holds at least one indicator.
+    Nothing is written unless the whole file parses and holds at least one indicator that a
+    devicecheck check can use.
     """
     check_format(format)
     path = Path(path)
     data = read_bytes(path)
-    name = safe_file_name(path.name, ".json" if format == "stix2" else ".yaml")
-    source_id = f"import-{slug(name)}"
     indicators, chosen = parse_bytes(
         data,
         str(path),
         format,
-        source_id=source_id,
+        source_id="import-pending",
         kind="imported",
         label=path.name,
-        json_first=path.suffix.lower() == ".json",
+        json_first=is_json_name(path.name),
     )
-    require_some(indicators, str(path))
+    usable = require_usable(indicators, str(path))
+    # Named after what it holds, so that the stored copy is read with the right parser.
+    json_suffix = ".json" if chosen in JSON_FORMATS else ".yaml"
+    name = safe_file_name(path.name, json_suffix)
+    if is_json_name(name) != (chosen in JSON_FORMATS):
+        name = safe_file_name(name.rpartition(".")[0] + json_suffix, json_suffix)
+    source_id = f"import-{slug(name)}"
+    indicators = _with_source_id(indicators, source_id)
     folder = data_dir.ensure(data_dir.indicators, imported_dir(data_dir))
     target = folder / name
     meta = {"format": chosen, "source_id": source_id, "original": path.name, "retrieved": now_iso()}
     install(target, data, meta)
-    return ImportResult(target, chosen, source_id, indicators)
+    return ImportResult(target, chosen, source_id, indicators, usable)
 
 
-def require_some(indicators: IndicatorSet, where: str) -> None:
-    if not indicators.apps:
-        raise InvalidDataError(f"{where}: holds no indicators devicecheck can use")
+def _with_source_id(indicators: IndicatorSet, source_id: str) -> IndicatorSet:
+    old = indicators.sources[0].id
+    return IndicatorSet(
+        tuple(s._replace(id=source_id) for s in indicators.sources),
+        tuple(
+            a._replace(id=source_id + a.id[len(old) :], source=source_id) for a in indicators.apps
+        ),
+    )
+
+
+def require_some(indicators: IndicatorSet, where: str) -> Usability:
+    """InvalidDataError unless some check (of this computer or a phone) can use the set."""
+    return require_usable(indicators, where)
 
 
 def install(
@@ -95,11 +114,11 @@ def install(
     meta_path = meta_path_for(target)
     if keep_previous and target.exists():
         previous = target.with_name(target.name + PREVIOUS_SUFFIX)
-        atomic_write(previous, read_bytes(target))
+        write_private(previous, read_private(target))
         if meta_path.exists():
-            atomic_write(meta_path_for(previous), read_bytes(meta_path))
-    atomic_write(target, data)
-    atomic_write(meta_path, json.dumps(meta, indent=2).encode("utf-8"))
+            write_private(meta_path_for(previous), read_private(meta_path))
+    write_private(target, data)  # encrypted in a protected folder
+    write_private(meta_path, json.dumps(meta, indent=2).encode("utf-8"))
 
 
 def describe_sources(data_dir: DataDir | None) -> list[dict[str, Any]]:
