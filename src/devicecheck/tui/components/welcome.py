@@ -23,6 +23,7 @@ CHOICES = (
     ("caseworker", "Caseworker-assisted session"),
     ("resume", "Resume a saved session"),
     ("scan", "Scan this computer"),
+    ("phone", "Check an Android phone"),
     ("diary", "Evidence diary"),
     ("cover", "Cover your tracks"),
 )
@@ -101,6 +102,10 @@ class WelcomeScreen(BaseScreen):
             from devicecheck.tui.components.scan import ScanScreen
 
             self.app.push_screen(ScanScreen(session=self.devicecheck.current_session))
+        elif choice == "phone":
+            from devicecheck.tui.components.phone import PhoneScreen
+
+            self.app.push_screen(PhoneScreen(session=self.devicecheck.current_session))
         elif choice == "diary":
             from devicecheck.tui.components.diary import DiaryScreen
 
