@@ -258,3 +258,11 @@ def test_plain_item_text_puts_the_caution_before_the_steps() -> None:
 
     rendered = item_text(load_checklists().item("accounts-apple-devices"), ["ios"])
     assert rendered.index("CAUTION:") < rendered.index("Steps (")
+
+
+@pytest.mark.parametrize("item", all_items(), ids=lambda item: item.id)
+def test_items_stay_short_apart_from_their_steps(item: Item) -> None:
+    prose = [item.title, item.question, item.why, item.caution or "", item.if_yes]
+    prose.append(item.evidence_hint)
+    words = sum(len(fill_help(text, "GB").split()) for text in prose)
+    assert words <= 250, f"{item.id}: {words} words before its steps"
