@@ -23,6 +23,7 @@ from devicecheck.core.scan.authorized_keys import (
     parse_key_line,
     split_options,
 )
+from devicecheck.core.scan.connections import ObservedConnection, observe_connections
 from devicecheck.core.scan.findings import ScanContext
 from devicecheck.core.scan.processes import read_process
 from devicecheck.core.scan.way_in import (
@@ -30,9 +31,7 @@ from devicecheck.core.scan.way_in import (
     check_accounts,
     check_remote_desktop_listeners,
     check_way_in,
-    parse_proc_net_tcp,
     read_environments,
-    socket_owners,
     untrusted_preloads,
 )
 from tests.scan_behaviour_support import copy_of_sleep, ordinary_processes, running
@@ -54,8 +53,10 @@ just some words
 """
 
 
-def context_for(home: Path, processes=()) -> ScanContext:
-    return ScanContext(tuple(processes), "linux", home, IndicatorSet((), ()), None, None)
+def context_for(home: Path, processes=(), connections=()) -> ScanContext:
+    return ScanContext(
+        tuple(processes), "linux", home, IndicatorSet((), ()), None, None, tuple(connections)
+    )
 
 
 # --- authorized_keys ---------------------------------------------------------------------------
@@ -130,7 +131,7 @@ def test_each_key_in_the_home_folder_is_a_finding_saying_it_allows_a_login(tmp_p
     system = tmp_path / "root"
     (system / "etc").mkdir(parents=True)
     (system / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
-    outcome = check_way_in(context_for(tmp_path / "home"), WayInRoots(system, net_tcp=()))
+    outcome = check_way_in(context_for(tmp_path / "home"), WayInRoots(system))
     keys = [finding for finding in outcome.findings if finding.matched.field == "authorized_keys"]
     assert len(keys) == 3
     assert keys[0].detail["fingerprint"] == ED25519_FINGERPRINT
@@ -160,41 +161,28 @@ def test_a_listening_vnc_server_is_reported_with_who_runs_it():
     server = _listen_on_a_vnc_port("127.0.0.7")
     try:
         port = server.getsockname()[1]
-        listeners = parse_proc_net_tcp(Path("/proc/net/tcp").read_text())
-        mine = [item for item in listeners if item.address == "127.0.0.7" and item.port == port]
-        assert len(mine) == 1
-        owners = socket_owners({mine[0].inode}, [os.getpid()])
-        assert owners == {mine[0].inode: os.getpid()}
-        findings = check_remote_desktop_listeners(mine, owners, read_process)
+        connections, _ = observe_connections()  # what the scan reads, through psutil
+        findings = check_remote_desktop_listeners(connections, read_process)
     finally:
         server.close()
-    (finding,) = findings
+    (finding,) = [f for f in findings if f.matched.value == f"127.0.0.7:{port}"]
     assert finding.kind == "access"
     assert finding.category == "remote-access"
     assert finding.process.pid == os.getpid()
-    assert finding.matched.value == f"127.0.0.7:{port}"
     assert "VNC" in finding.advice and "only from this computer" in finding.advice
     assert finding.confidence == "low"
 
 
-def test_proc_net_tcp6_addresses_are_read():
-    text = (
-        "  sl  local_address                         remote_address                        st "
-        "tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-        "   0: 00000000000000000000000000000000:0D3D 00000000000000000000000000000000:0000 0A "
-        "00000000:00000000 00:00000000 00000000     0        0 4242 1 0000000000000000 100 0 0 10 0\n"
-        "   1: 00000000000000000000000001000000:170C 00000000000000000000000000000000:0000 0A "
-        "00000000:00000000 00:00000000 00000000  1000        0 4243 1 0000000000000000 100 0 0 10 0\n"
+def test_a_listener_on_another_port_or_a_connection_is_not_reported():
+    connections = (
+        ObservedConnection("tcp", "0.0.0.0", 8080, None, None, "LISTEN", None),
+        ObservedConnection("tcp", "10.0.0.2", 51000, "10.0.0.9", 5900, "ESTABLISHED", None),
+        ObservedConnection("tcp", "0.0.0.0", 3389, None, None, "LISTEN", None),
     )
-    assert [(item.address, item.port, item.uid) for item in parse_proc_net_tcp(text)] == [
-        ("::", 3389, 0),
-        ("::1", 5900, 1000),
-    ]
-
-
-@given(st.text(max_size=400))
-def test_any_proc_net_text_is_read_without_error(text):
-    parse_proc_net_tcp(text)
+    (finding,) = check_remote_desktop_listeners(connections, read_process)
+    assert finding.app == "Remote Desktop (RDP)"
+    assert finding.confidence == "medium"
+    assert "could not name" in finding.advice
 
 
 # --- LD_PRELOAD --------------------------------------------------------------------------------
@@ -236,7 +224,7 @@ def test_ld_so_preload_is_reported(tmp_path):
     (system / "etc").mkdir(parents=True)
     (system / "etc/passwd").write_text("")
     (system / "etc/ld.so.preload").write_text("# hooks\n/usr/local/lib/libprocesshider.so\n")
-    outcome = check_way_in(context_for(tmp_path / "home"), WayInRoots(system, net_tcp=()))
+    outcome = check_way_in(context_for(tmp_path / "home"), WayInRoots(system))
     (finding,) = outcome.findings
     assert finding.matched.field == "ld_so_preload"
     assert finding.matched.value == "/usr/local/lib/libprocesshider.so"
@@ -290,6 +278,7 @@ def test_any_passwd_or_shadow_text_is_read_without_error(text):
 
 def test_this_machine_shows_no_way_in():
     """A plain Debian container: anything reported here would be a false positive."""
-    outcome = check_way_in(context_for(Path.home(), ordinary_processes()))
+    connections, _ = observe_connections()
+    outcome = check_way_in(context_for(Path.home(), ordinary_processes(), connections))
     assert outcome.findings == ()
     assert outcome.examined["accounts"] > 0

@@ -119,6 +119,7 @@ class ScanInProgress:
             indicators=indicators,
             data_dir=data_dir,
             region=region,
+            connections=tuple(connections),
         )
         for check in EXTRA_CHECKS if checks is None else checks:
             outcome = _run_check(check, context, observer)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from devicecheck.core.datadir import DataDir
+    from devicecheck.core.scan.connections import ObservedConnection
 
 # What a finding is about: the first four come from the indicator lists; the rest from the
 # checks in `core.scan.checks.EXTRA_CHECKS` (browser history and extensions, behaviour signs).
@@ -290,6 +291,8 @@ class ScanContext(NamedTuple):
     indicators: IndicatorSet
     data_dir: DataDir | None  # None when the scan keeps nothing (no baseline can be read)
     region: str | None  # help-line region code, for advice (None: the default region)
+    # the network connections and listening sockets the scan read (core.scan.connections)
+    connections: tuple[ObservedConnection, ...] = ()
 
 
 class CheckOutcome(NamedTuple):

@@ -24,6 +24,7 @@ from devicecheck.core.scan.accounts import (
     when_appeared,
 )
 from devicecheck.core.scan.authorized_keys import AuthorizedKey, parse_authorized_keys
+from devicecheck.core.scan.connections import ObservedConnection
 from devicecheck.core.scan.findings import (
     CheckOutcome,
     Finding,
@@ -46,7 +47,6 @@ REMOTE_DESKTOP_PORTS: Mapping[int, str] = {
     5938: "TeamViewer",
     21118: "RustDesk direct access",
 }
-TCP_LISTEN = "0A"  # include/net/tcp_states.h: TCP_LISTEN = 10
 AUTHORIZED_KEYS_FILES = (".ssh/authorized_keys", ".ssh/authorized_keys2")  # sshd_config(5)
 RECENT_DAYS = 30
 
@@ -54,74 +54,24 @@ RECENT_DAYS = 30
 # --- remote-desktop listeners -----------------------------------------------------------------
 
 
-class Listener(NamedTuple):
+class _Listener(NamedTuple):
     address: str
     port: int
-    uid: int
-    inode: int
-
-
-def _ipv4(hex_address: str) -> str:
-    value = bytes.fromhex(hex_address)[::-1]  # the kernel prints the 32-bit word little-endian
-    return ".".join(str(byte) for byte in value)
-
-
-def _ipv6(hex_address: str) -> str:
-    raw = bytes.fromhex(hex_address)
-    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
-    groups = [words[i : i + 2].hex() for i in range(0, 16, 2)]
-    text = ":".join(group.lstrip("0") or "0" for group in groups)
-    if text.startswith("0:0:0:0:0:ffff:"):
-        return ".".join(str(byte) for byte in words[12:])
-    return "::" if text == "0:0:0:0:0:0:0:0" else ("::1" if text == "0:0:0:0:0:0:0:1" else text)
-
-
-def parse_proc_net_tcp(text: str) -> list[Listener]:
-    """The listening sockets in /proc/net/tcp or tcp6 text (other rows and bad lines skipped)."""
-    listeners = []
-    for line in text.splitlines()[1:]:
-        fields = line.split()
-        if len(fields) < 10 or fields[3] != TCP_LISTEN:
-            continue
-        address, _, port = fields[1].partition(":")
-        if len(address) not in (8, 32):
-            continue
-        try:
-            host = _ipv4(address) if len(address) == 8 else _ipv6(address)
-            listeners.append(Listener(host, int(port, 16), int(fields[7]), int(fields[9])))
-        except ValueError:
-            continue
-    return listeners
-
-
-def socket_owners(inodes: set[int], pids: Iterable[int], proc: str = procfs.PROC) -> dict[int, int]:
-    """socket inode -> the pid holding it, for the inodes asked about."""
-    wanted = {f"socket:[{inode}]": inode for inode in inodes}
-    owners: dict[int, int] = {}
-    for pid in pids:
-        if len(owners) == len(wanted):
-            break
-        try:
-            for target in procfs.fd_targets(pid, proc):
-                if target in wanted:
-                    owners.setdefault(wanted[target], pid)
-        except OSError:
-            continue
-    return owners
 
 
 def check_remote_desktop_listeners(
-    listeners: Iterable[Listener],
-    owner_of: Mapping[int, int],
-    process_of,
-    region: str | None = None,
+    connections: Iterable[ObservedConnection], process_of, region: str | None = None
 ) -> list[Finding]:
+    """A finding for each socket listening on a remote-desktop port, naming who runs it."""
     findings = []
-    for listener in listeners:
+    for connection in connections:
+        if connection.status != "LISTEN" or connection.protocol != "tcp":
+            continue
+        listener = _Listener(connection.local_ip, connection.local_port)
         service = REMOTE_DESKTOP_PORTS.get(listener.port)
         if service is None:
             continue
-        process = process_of(owner_of[listener.inode]) if listener.inode in owner_of else None
+        process = process_of(connection.pid) if connection.pid else None
         local_only = listener.address.startswith("127.") or listener.address == "::1"
         who = (
             f"the program “{process.name}” (run by {process.username or 'an unknown user'})"
@@ -364,24 +314,31 @@ def _account_finding(account: Account, appeared, region: str | None) -> Finding:
 class WayInRoots(NamedTuple):
     system: Path = Path("/")
     proc: str = procfs.PROC
-    net_tcp: tuple[str, ...] = ("/proc/net/tcp", "/proc/net/tcp6")
 
 
 def check_way_in(context: ScanContext, roots: WayInRoots | None = None) -> CheckOutcome:
-    """Remote-desktop servers, SSH keys, preloaded libraries and new accounts (Linux); SSH keys
-    in the home folder on macOS too."""
+    """Remote-desktop servers (every system); SSH keys (Linux and macOS); preloaded libraries
+    and new accounts (Linux)."""
     roots = roots or WayInRoots()
-    findings: list[Finding] = []
-    not_examined: list[NotExamined] = []
-    examined: dict[str, int] = {}
-    linux = context.platform.startswith("linux")
-    if context.platform == "win32":
-        return CheckOutcome()
-    accounts = _accounts(roots.system, not_examined) if linux else []
     by_pid = {process.pid: process for process in context.processes}
+    findings = check_remote_desktop_listeners(context.connections, by_pid.get, context.region)
+    examined = {"listening_ports": sum(c.status == "LISTEN" for c in context.connections)}
+    not_examined: list[NotExamined] = []
+    if context.platform == "win32":
+        return CheckOutcome(tuple(findings), examined)
+    linux = context.platform.startswith("linux")
+    accounts = _accounts(roots.system, not_examined) if linux else []
+    findings += _authorized_keys(context, roots, accounts, examined, not_examined)
+    if linux:
+        findings += _linux_way_in(context, roots, accounts, by_pid, examined, not_examined)
+    return CheckOutcome(tuple(findings), examined, tuple(not_examined))
+
+
+def _authorized_keys(context, roots, accounts, examined, not_examined) -> list[Finding]:
+    findings: list[Finding] = []
     keys = denied = 0
-    user = _current_user()
-    for path, account in authorized_key_files(accounts, context.home, user, roots.system):
+    places = authorized_key_files(accounts, context.home, _current_user(), roots.system)
+    for path, account in places:
         try:
             parsed = _read_keys(path, not_examined)
         except PermissionError:
@@ -398,9 +355,7 @@ def check_way_in(context: ScanContext, roots: WayInRoots | None = None) -> Check
                 "SSH keys of other accounts (authorized_keys)", access_denied_reason(), denied
             )
         )
-    if linux:
-        findings += _linux_way_in(context, roots, accounts, by_pid, examined, not_examined)
-    return CheckOutcome(tuple(findings), examined, tuple(not_examined))
+    return findings
 
 
 def _accounts(system: Path, not_examined: list[NotExamined]) -> list[Account]:
@@ -441,17 +396,6 @@ def _read_keys(path: Path, not_examined: list[NotExamined]):
 
 def _linux_way_in(context, roots, accounts, by_pid, examined, not_examined) -> list[Finding]:
     findings: list[Finding] = []
-    listeners: list[Listener] = []
-    for path in roots.net_tcp:
-        try:
-            listeners += parse_proc_net_tcp(read_text(Path(path)))
-        except OSError:
-            continue
-    wanted = {listener.inode for listener in listeners if listener.port in REMOTE_DESKTOP_PORTS}
-    owners = socket_owners(wanted, by_pid, roots.proc) if wanted else {}
-    findings += check_remote_desktop_listeners(listeners, owners, by_pid.get, context.region)
-    examined["listening_ports"] = len(listeners)
-
     preload_file = roots.system / "etc/ld.so.preload"
     try:
         libraries = preload_libraries(read_text(preload_file, 64 * 1024))
