@@ -121,6 +121,105 @@ def parse_systemd_unit(text: str, location: str) -> list[AutostartEntry]:
     return [AutostartEntry(name, command, location, other) for command in commands]
 
 
+def parse_systemd_timer(text: str, location: str) -> list[AutostartEntry]:
+    """A systemd timer: its name and the unit it starts (`Unit=`, by default the service of the
+    same name: systemd.timer(5)). `link_timers` later gives it that service's command."""
+    name = _stem(location, ".timer")
+    unit = f"{name}.service"
+    description = ""
+    section = None
+    for line in _unit_lines(text):
+        stripped = line.strip()
+        if not stripped or stripped[0] in "#;":
+            continue
+        if stripped.startswith("[") and stripped.endswith("]"):
+            section = stripped[1:-1]
+            continue
+        key, _, value = stripped.partition("=")
+        key, value = key.strip(), value.strip()
+        if section == "Timer" and key == "Unit" and value:
+            unit = value
+        elif section == "Unit" and key == "Description":
+            description = value
+    if section is None:
+        return []
+    other = tuple(word for word in (_stem(unit, ".service"), description) if word)
+    return [AutostartEntry(name, "", location, other)]
+
+
+def link_timers(entries: list[AutostartEntry]) -> list[AutostartEntry]:
+    """Timers given the command of the service each starts (when that service was read)."""
+    commands: dict[str, str] = {}
+    for entry in entries:
+        if entry.location.endswith(".service") and entry.command:
+            commands.setdefault(entry.name, entry.command)
+    return [
+        entry._replace(command=commands.get(entry.other_names[0], ""))
+        if entry.location.endswith(".timer") and not entry.command and entry.other_names
+        else entry
+        for entry in entries
+    ]
+
+
+def parse_anacrontab(text: str, location: str) -> list[AutostartEntry]:
+    """/etc/anacrontab (anacrontab(5)): `period delay job-identifier command`, or
+    `@monthly delay job-identifier command`; NAME=value lines set the environment."""
+    entries = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or _ENVIRONMENT_ASSIGNMENT.match(stripped):
+            continue
+        fields = stripped.split(maxsplit=3)
+        if len(fields) < 4:
+            continue
+        entries.append(AutostartEntry(fields[2], fields[3], f"{location}:{number}"))
+    return entries
+
+
+def _script_lines(text: str) -> Iterable[tuple[int, str]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            yield number, stripped
+
+
+def parse_script(text: str, location: str) -> list[AutostartEntry]:
+    """A script run by itself (/etc/cron.daily, KDE's autostart-scripts and plasma env): the
+    script, and each line of it that runs a program named by its full path."""
+    name = _stem(location, ".sh")
+    entries = [AutostartEntry(name, location, location)]
+    for number, line in _script_lines(text):
+        programs = [program for program in programs_in(line) if program.startswith("/")]
+        if programs:
+            entries.append(AutostartEntry(basename(programs[-1]), line, f"{location}:{number}"))
+    return entries
+
+
+_BACKGROUND = re.compile(
+    r"(?<![&|>])&\s*\)?\s*(disown\b.*)?(#.*)?$|^[\s(]*(nohup|setsid|daemonize)\b"
+)
+_BACKGROUND_END = re.compile(r"(?<![&|>])&\s*\)?\s*(disown\b.*)?(#.*)?$")
+_SETS_PRELOAD = re.compile(r"\bLD_PRELOAD\s*=\s*(\S+)")
+
+
+def parse_shell_startup(text: str, location: str) -> list[AutostartEntry]:
+    """A shell start-up file (~/.bashrc, ~/.profile, /etc/profile.d/*.sh): only the lines that
+    start a program in the background or set LD_PRELOAD, not every alias and setting."""
+    entries = []
+    for number, line in _script_lines(text):
+        preload = _SETS_PRELOAD.search(line)
+        if preload:
+            library = preload.group(1).strip("'\"")
+            entries.append(AutostartEntry("LD_PRELOAD", library, f"{location}:{number}"))
+            continue
+        if _BACKGROUND.search(line):
+            command = _BACKGROUND_END.sub("", line).strip().lstrip("(").rstrip(")").strip()
+            programs = programs_in(command)
+            name = basename(programs[-1]) if programs else command
+            entries.append(AutostartEntry(name, command, f"{location}:{number}"))
+    return entries
+
+
 def parse_crontab(text: str, location: str, *, system: bool = False) -> list[AutostartEntry]:
     """A crontab: one entry per job. System crontabs (/etc/crontab, /etc/cron.d) name a user."""
     entries = []
@@ -309,31 +408,85 @@ def collect_linux(roots: AutostartRoots) -> Collected:
     desktop = _text_parser(parse_desktop_entry)
     for folder in (home / ".config/autostart", system / "etc/xdg/autostart"):
         _parse_files(collected, _files(collected, folder, "*.desktop"), desktop)
-    unit_folders = (
-        home / ".config/systemd/user",
-        system / "etc/systemd/user",
-        system / "usr/lib/systemd/user",
-        system / "etc/systemd/system",
-        system / "usr/lib/systemd/system",
-        system / "lib/systemd/system",
-    )
     seen: set[Path] = set()
-    for folder in unit_folders:
-        resolved = folder.resolve() if folder.exists() else folder
-        if resolved in seen:  # /lib is often a link to /usr/lib
-            continue
-        seen.add(resolved)
-        _parse_files(
-            collected, _files(collected, folder, "*.service"), _text_parser(parse_systemd_unit)
-        )
+    for folder in _unique_folders(
+        seen, (*_user_unit_folders(home, system), *_system_unit_folders(system))
+    ):
+        units = _files(collected, folder, "*.[st][ei][rm]*")  # one listing for both kinds
+        services = [path for path in units if path.name.endswith(".service")]
+        timers = [path for path in units if path.name.endswith(".timer")]
+        _parse_files(collected, services, _text_parser(parse_systemd_unit))
+        _parse_files(collected, timers, _text_parser(parse_systemd_timer))
+    collected.entries[:] = link_timers(collected.entries)
     system_cron = _text_parser(lambda text, where: parse_crontab(text, where, system=True))
-    _parse_files(collected, _files(collected, system / "etc", "crontab"), system_cron)
+    _parse_files(collected, _if_file(system / "etc/crontab"), system_cron)
     _parse_files(collected, _files(collected, system / "etc/cron.d", "*"), system_cron)
     spool = system / "var/spool/cron/crontabs"
     if not spool.is_dir():
         spool = system / "var/spool/cron"
     _parse_files(collected, _files(collected, spool, "*"), _text_parser(parse_crontab))
+    _parse_files(collected, _if_file(system / "etc/anacrontab"), _text_parser(parse_anacrontab))
+    script = _text_parser(parse_script)
+    for period in ("hourly", "daily", "weekly", "monthly", "yearly"):
+        _parse_files(collected, _files(collected, system / f"etc/cron.{period}", "*"), script)
+    for folder in (home / ".config/autostart-scripts", home / ".config/plasma-workspace/env"):
+        _parse_files(collected, _files(collected, folder, "*"), script)
+    startup = _text_parser(parse_shell_startup)
+    system_startup = ("etc/profile", "etc/bash.bashrc", "etc/zsh/zshrc", "etc/zsh/zprofile")
+    places = [home / name for name in SHELL_STARTUP_FILES]
+    places += [system / name for name in system_startup]
+    _parse_files(collected, [path for path in places if path.is_file()], startup)
+    _parse_files(collected, _files(collected, system / "etc/profile.d", "*.sh"), startup)
     return collected
+
+
+def _if_file(path: Path) -> list[Path]:
+    return [path] if path.is_file() else []
+
+
+# systemd.unit(5), "UNIT FILE LOAD PATH": where systemd reads units (the per-user paths too).
+def _user_unit_folders(home: Path, system: Path) -> tuple[Path, ...]:
+    return (
+        home / ".config/systemd/user",
+        home / ".local/share/systemd/user",
+        system / "etc/systemd/user",
+        system / "usr/local/share/systemd/user",
+        system / "usr/local/lib/systemd/user",
+        system / "usr/share/systemd/user",
+        system / "usr/lib/systemd/user",
+    )
+
+
+def _system_unit_folders(system: Path) -> tuple[Path, ...]:
+    return (
+        system / "etc/systemd/system",
+        system / "run/systemd/system",
+        system / "usr/local/lib/systemd/system",
+        system / "usr/lib/systemd/system",
+        system / "lib/systemd/system",
+    )
+
+
+def _unique_folders(seen: set[Path], folders: Iterable[Path]) -> Iterable[Path]:
+    for folder in folders:
+        resolved = folder.resolve() if folder.exists() else folder
+        if resolved in seen:  # /lib is often a link to /usr/lib
+            continue
+        seen.add(resolved)
+        yield folder
+
+
+# Files bash, zsh and sh read at start-up (bash(1) INVOCATION, zsh(1) STARTUP/SHUTDOWN FILES).
+SHELL_STARTUP_FILES = (
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".profile",
+    ".zshrc",
+    ".zprofile",
+    ".zshenv",
+    ".zlogin",
+)
 
 
 def collect_macos(roots: AutostartRoots) -> Collected:
@@ -424,14 +577,148 @@ def collect_autostart(
 # --- matching ----------------------------------------------------------------------------------
 
 
-def programs_in(command: str) -> list[str]:
-    """The programs a shell command line runs (`a && b; c | d` runs four)."""
+def programs_in(command: str, depth: int = 0) -> list[str]:
+    """The programs a shell command line runs (`a && b; c | d` runs four), looking through
+    wrappers to the real program: `sh -c '...'`, `env X=1 prog`, `nohup prog`, `wine prog.exe`,
+    `python3 script.py` (the script)."""
+    inner = _shell_command(command) if depth < 4 else None
+    if inner is not None:
+        return programs_in(inner, depth + 1)
     found = []
     for part in _COMMAND_SEPARATOR.split(command):
         program = executable_of(part)
         if program and program not in found:
             found.append(program)
+        real = _unwrapped(part)
+        if real and real not in found:
+            found.append(real)
     return found
+
+
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"})
+# Programs that run the program named after their own options (nohup(1), setsid(1), env(1),
+# nice(1), ionice(1), stdbuf(1), timeout(1), taskset(1), chrt(1), sudo(8), doas(1)).
+_PASS_THROUGH = frozenset(
+    {
+        "env",
+        "nohup",
+        "setsid",
+        "exec",
+        "nice",
+        "ionice",
+        "stdbuf",
+        "timeout",
+        "taskset",
+        "chrt",
+        "sudo",
+        "doas",
+        "command",
+        "daemonize",
+    }
+)
+_WINE = frozenset({"wine", "wine64", "wine-stable", "wine-development", "wine64-stable"})
+_INTERPRETER = re.compile(r"^(python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|node|nodejs|php[0-9.]*|java)$")
+_MAY_BE_WRAPPED = re.compile(
+    r"^\s*[A-Za-z_]\w*=|(^|[\s/\\\"'])(env|nohup|setsid|exec|nice|ionice|stdbuf|timeout|taskset|chrt|sudo|doas|"
+    r"command|daemonize|wine|python|perl|ruby|node|php|java)"
+)
+_OPTION_VALUE = re.compile(r"^(0x)?[0-9a-fA-F.,:+-]*[0-9][smhd]?$")  # nice's 10, timeout's 5m
+
+
+def _words(command: str) -> list[str] | None:
+    """The words of a POSIX command line, or None when it is not one (a Windows path with
+    backslashes, unbalanced quotes)."""
+    if "\\" in command:
+        return None
+    import shlex  # only for commands that may be wrapped
+
+    try:
+        return shlex.split(command, comments=True)
+    except ValueError:
+        return None
+
+
+def _shell_command(command: str) -> str | None:
+    """The command string of `sh -c 'command'` (and bash, dash, zsh ...), or None."""
+    first = command.lstrip()[:40].split(maxsplit=1)
+    if not first or basename(first[0].strip("'\"")) not in _SHELLS:
+        return None
+    words = _words(command)
+    if not words:
+        return None
+    for index, word in enumerate(words[1:], start=1):
+        if word.startswith("-") and "c" in word[1:] and not word.startswith("--"):
+            return words[index + 1] if index + 1 < len(words) else None
+        if not word.startswith("-"):
+            return None
+    return None
+
+
+def _unwrapped(part: str) -> str | None:
+    """The program a wrapped command really runs, or None when it is not wrapped."""
+    if not _MAY_BE_WRAPPED.search(part):
+        return None  # the common case: nothing to look through
+    words = _words(part)
+    if words is None:
+        return _unwrapped_windows(part)
+    index = 0
+    wrapped = False
+    while index < len(words):
+        word = words[index]
+        name = basename(word)
+        if _ENVIRONMENT_ASSIGNMENT.match(word) and "=" in word:
+            index += 1
+        elif name in _PASS_THROUGH:
+            index = _skip_options(words, index + 1, name)
+        elif name in _WINE or _INTERPRETER.match(name):
+            script = _script_argument(words, index + 1, java=name == "java")
+            return script or (word if wrapped else None)
+        else:
+            return word if wrapped else None
+        wrapped = True
+    return None
+
+
+def _unwrapped_windows(part: str) -> str | None:
+    """`wine C:\\path\\prog.exe` (backslashes, which a POSIX split would eat): the program."""
+    first, _, rest = part.strip().partition(" ")
+    if basename(first.strip("'\"")) not in _WINE or not rest.strip():
+        return None
+    return executable_of(rest) or None
+
+
+def _skip_options(words: list[str], index: int, wrapper: str) -> int:
+    while index < len(words):
+        word = words[index]
+        if word == "--":
+            return index + 1
+        if word in ("-u", "-n", "-c", "-p", "-g", "-o", "-e", "-s", "-k", "-a"):
+            index += 2  # an option with its value (env -u NAME, nice -n 10, exec -a NAME)
+        elif (
+            word.startswith("-") or _OPTION_VALUE.match(word) or (wrapper == "env" and "=" in word)
+        ):
+            index += 1
+        else:
+            return index
+    return index
+
+
+def _script_argument(words: list[str], index: int, *, java: bool = False) -> str | None:
+    """The script (or Windows program, or jar) an interpreter runs; None for code on the
+    command line (`python3 -c ...`)."""
+    while index < len(words):
+        word = words[index]
+        if word in ("-c", "-e", "--eval"):
+            return None
+        if java and word == "-jar":
+            return words[index + 1] if index + 1 < len(words) else None
+        if word in ("-m",):
+            return words[index + 1] if index + 1 < len(words) else None
+        if word.startswith("-"):
+            index += 1
+            continue
+        return word
+    return None
 
 
 def check_autostart(matcher: Matcher, entries: Iterable[AutostartEntry]) -> list[Finding]:
