@@ -171,3 +171,58 @@ def test_a_us_plain_walk_shows_no_uk_number_and_a_gb_walk_shows_the_stalking_lin
     gb = run_cli("--region", "GB", "walk", "--plain", data_dir=tmp_path / "gb", input=answers)
     assert gb.returncode == 0, gb.stderr
     assert "National Stalking Helpline (0808 802 0300)" in gb.stdout
+
+
+HELPLINE_KEYS = (
+    *("regions", "code", "name", "emergency", "lines", "roles", "fallbacks", "number"),
+    *("text", "source", "id", "about", "phrase", "stalking", "notes", "other"),
+)
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(HELPLINE_KEYS),
+            children,
+            max_size=6,
+        )
+    ),
+    max_leaves=30,
+)
+
+
+@given(JSONISH)
+def test_parse_helplines_gives_one_clear_error_for_any_shape(data: object) -> None:
+    try:
+        parse_helplines(data)
+    except InvalidDataError as error:
+        assert str(error).startswith("helplines.yaml")
+
+
+VALID_REGION = {
+    "code": "GB",
+    "name": "UK",
+    "emergency": {"number": "999", "text": "Call 999.", "source": "https://x.example"},
+    "lines": [{"id": "a", "name": "A", "number": "1", "about": "a", "source": "https://x.example"}],
+}
+
+
+@given(
+    st.sampled_from(["lines", "fallbacks", "emergency", "code", "name"]),
+    JSONISH,
+)
+def test_one_broken_field_in_a_region_is_one_clear_error(field: str, value: object) -> None:
+    region = {**VALID_REGION, field: value}
+    try:
+        parse_helplines({"regions": [region]})
+    except InvalidDataError as error:
+        assert str(error).startswith("helplines.yaml")
+
+
+@given(st.sampled_from(["roles", "phrase", "number", "hours", "other"]), JSONISH)
+def test_one_broken_field_in_a_line_is_one_clear_error(field: str, value: object) -> None:
+    line = {**VALID_REGION["lines"][0], field: value}  # type: ignore[index]
+    try:
+        parse_helplines({"regions": [{**VALID_REGION, "lines": [line]}]})
+    except InvalidDataError as error:
+        assert str(error).startswith("helplines.yaml")

@@ -162,8 +162,11 @@ def parse_helplines(data: Any) -> HelplineBook:
             notes=_texts(emergency_data, "notes", f"{code} emergency"),
             source=str(_text(emergency_data, "source", f"{code} emergency")),
         )
+        raw_lines = region_data.get("lines") or []
+        if not isinstance(raw_lines, list):
+            raise InvalidDataError(f"helplines.yaml: {code}: 'lines' must be a list")
         lines = []
-        for line_index, raw_line in enumerate(region_data.get("lines") or []):
+        for line_index, raw_line in enumerate(raw_lines):
             where = f"{code} line {line_index + 1}"
             line = _mapping(raw_line, where)
             lines.append(
