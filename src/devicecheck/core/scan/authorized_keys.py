@@ -6,7 +6,6 @@ options are comma-separated, and a double-quoted option value may hold spaces, c
 sshd skips a line it cannot read, so the parser does too, and counts it.
 """
 
-import base64
 import binascii
 from typing import NamedTuple
 
@@ -47,7 +46,7 @@ class AuthorizedKey(NamedTuple):
         import hashlib  # only when there is a key: OpenSSL costs milliseconds to load
 
         digest = hashlib.sha256(self.blob).digest()
-        return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
+        return "SHA256:" + binascii.b2a_base64(digest, newline=False).decode("ascii").rstrip("=")
 
 
 class ParsedKeys(NamedTuple):
@@ -97,7 +96,7 @@ def parse_key_line(line: str, number: int) -> AuthorizedKey | None:
     if len(words) < 2 or words[0] not in KEY_TYPES:
         raise ValueError("no key type")
     try:
-        blob = base64.b64decode(words[1].encode("ascii"), validate=True)
+        blob = binascii.a2b_base64(words[1].encode("ascii"), strict_mode=True)
     except (binascii.Error, UnicodeEncodeError):
         raise ValueError("key is not base64") from None
     if not _names_its_type(blob, words[0]):

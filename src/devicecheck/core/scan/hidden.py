@@ -15,7 +15,6 @@ AppImages (which run from `/tmp/.mount_*` under their own name).
 """
 
 import os
-import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -37,14 +36,53 @@ from devicecheck.core.scan.trusted import SYSTEM_PROGRAM_DIRS, is_system_file
 COMM_LENGTH = 15  # the kernel keeps 15 bytes of a process's own name (TASK_COMM_LEN - 1)
 
 # Names the kernel gives its own threads (Documentation/core-api/workqueue.rst for kworker;
-# the rest as `ps` shows them on any Linux: ksoftirqd, migration, rcu_*, kswapd, jbd2 ...).
-KERNEL_THREAD_NAME = re.compile(
-    r"^(kworker/|ksoftirqd/|kthreadd$|migration/|rcu_|kswapd|watchdogd?(/|$)|jbd2/|kblockd$|"
-    r"kauditd$|khungtaskd$|kcompactd|khugepaged$|ksmd$|oom_reaper$|kdevtmpfs$|irq/|cpuhp/|"
-    r"idle_inject/|scsi_eh_|kintegrityd$|kthrotld$|kdamond|pool_workqueue|writeback$|"
-    r"card\d+-crtc|napi/|kstrp$|ecryptfs-kthread$|cryptd$|xfsaild/|ext4-rsv|"
-    r"kworker$|kthread$)"
+# the rest as `ps` shows them on any Linux: ksoftirqd, migration, rcu_*, kswapd, jbd2 ...):
+# prefixes, and whole names.
+KERNEL_THREAD_PREFIXES = (
+    "kworker/",
+    "ksoftirqd/",
+    "migration/",
+    "rcu_",
+    "kswapd",
+    "watchdog/",
+    "jbd2/",
+    "kcompactd",
+    "irq/",
+    "cpuhp/",
+    "idle_inject/",
+    "scsi_eh_",
+    "kdamond",
+    "pool_workqueue",
+    "napi/",
+    "xfsaild/",
+    "ext4-rsv",
 )
+KERNEL_THREAD_NAMES = frozenset(
+    {
+        "kthreadd",
+        "kworker",
+        "kthread",
+        "watchdogd",
+        "kblockd",
+        "kauditd",
+        "khungtaskd",
+        "khugepaged",
+        "ksmd",
+        "oom_reaper",
+        "kdevtmpfs",
+        "kintegrityd",
+        "kthrotld",
+        "writeback",
+        "kstrp",
+        "ecryptfs-kthread",
+        "cryptd",
+    }
+)
+
+
+def is_kernel_thread_name(name: str) -> bool:
+    return name in KERNEL_THREAD_NAMES or name.startswith(KERNEL_THREAD_PREFIXES)
+
 
 # System programs people expect to see running, by the name the kernel keeps (15 bytes). Each is
 # a program of a Debian package (packages.debian.org: systemd, openssh-server, cron, dbus,
@@ -160,7 +198,7 @@ def deleted_file(link: ExeLink, proc: str = procfs.PROC) -> Sign | None:
 def kernel_name(process: ProcessInfo) -> Sign | None:
     first = process.cmdline[0] if process.cmdline else ""
     for name in (process.name[:COMM_LENGTH], first.strip().strip("[]")):
-        if name and KERNEL_THREAD_NAME.match(name):
+        if name and is_kernel_thread_name(name):
             return Sign(
                 "kernel-name",
                 name,
