@@ -32,6 +32,7 @@ from devicecheck.errors import DeviceCheckError
 
 log = EvidenceLog(DataDir(Path(sys.argv[1])))
 tag, count = sys.argv[2], int(sys.argv[3])
+log.keys()  # a protected folder is unlocked (and cryptography loaded) before the clock starts
 print("ready", flush=True)
 if sys.stdin.readline().strip() != "go":
     sys.exit(1)
@@ -66,7 +67,27 @@ def _start_writer(data_dir: Path, tag: str, count: int) -> subprocess.Popen[str]
     return writer
 
 
-def test_writer_killed_at_random_moments_loses_nothing_it_returned(data_dir: Path) -> None:
+@pytest.fixture(params=["plain", "protected"])
+def log_kind(request: pytest.FixtureRequest, data_dir: Path, tmp_path: Path, monkeypatch) -> str:
+    """Both kinds of log: an ordinary one, and one in a protected folder (the writers get the
+    passphrase the way scripts do, from DEVICECHECK_PASSPHRASE_FILE)."""
+    if request.param == "protected":
+        from devicecheck.core import protect_folder, protection
+
+        passphrase = tmp_path / "passphrase.txt"
+        passphrase.write_text("crash test passphrase\n")
+        protect_folder.protect(data_dir, "crash test passphrase", protection.KdfParameters(n=2**12))
+        monkeypatch.setenv(protection.PASSPHRASE_FILE_VARIABLE, str(passphrase))
+    yield request.param
+    if request.param == "protected":
+        from devicecheck.core import protection
+
+        protection.forget_keys()
+
+
+def test_writer_killed_at_random_moments_loses_nothing_it_returned(
+    data_dir: Path, log_kind: str
+) -> None:
     rng = random.Random(7)
     returned: dict[int, str] = {}
     repairs = 0
@@ -110,6 +131,9 @@ def test_writer_killed_at_random_moments_loses_nothing_it_returned(data_dir: Pat
     for entry in repaired:  # every set-aside byte is kept, with its hash
         kept = log.directory / entry.data["quarantined"]
         assert kept.stat().st_size == entry.data["size"]
+    if log_kind == "protected":
+        assert report.keyed is True  # every entry opened with the key, not only the public chain
+        assert b"killed 1 " not in log.path.read_bytes()
     print(f"{len(returned)} returned appends survived; {repairs} torn tails repaired by writers")
 
 
