@@ -32,11 +32,15 @@ COMMAND_MODULES = {
     "scan": "devicecheck.cli.scan_cmd",
     "indicators": "devicecheck.cli.indicators_cmd",
     "report": "devicecheck.cli.report_cmd",
+    "pack": "devicecheck.cli.pack_cmd",
+    "protect": "devicecheck.cli.protect_cmd",
+    "unprotect": "devicecheck.cli.protect_cmd",
+    "phone": "devicecheck.cli.phone_cmd",
 }
 # The walkthrough (`walk`, or no command at all) runs for as long as the person needs; the
 # cycle collector stays on for it. Every other command runs for a moment.
 LONG_LIVED_COMMANDS = frozenset({"walk"})
-_OPTIONS_WITH_VALUES = ("--data-dir", "--region")
+_OPTIONS_WITH_VALUES = ("--data-dir", "--region", "--passphrase-file")
 DEBUG_VARIABLE = "DEVICECHECK_DEBUG"
 
 
@@ -86,6 +90,13 @@ def common_options() -> argparse.ArgumentParser:
         metavar="CODE",
         default=argparse.SUPPRESS,
         help="which country's emergency and help lines to show (default GB)",
+    )
+    common.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="a protected data folder's passphrase, on the first line of FILE (default: "
+        "DEVICECHECK_PASSPHRASE_FILE, else asked on the terminal)",
     )
     return common
 
@@ -147,6 +158,9 @@ def _run(arguments: list[str], command: str | None) -> int:
     parser = build_parser(command)
     args = parser.parse_args(arguments)
     try:
+        from devicecheck.cli.context import prepare_protection
+
+        prepare_protection(args)
         handler = getattr(args, "handler", None)
         if handler is None:
             return _start_walkthrough(args)

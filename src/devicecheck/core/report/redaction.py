@@ -55,7 +55,19 @@ ALSO_KINDS = {
 }
 # Fields holding the report's own words or fingerprints: never scrubbed.
 _KEEP = frozenset(
-    ("question", "title", "area", "severity", "label", "advice", "sha256", "exe_sha256", "value")
+    (
+        "question",
+        "title",
+        "area",
+        "severity",
+        "label",
+        "advice",
+        "sha256",
+        "exe_sha256",
+        "value",
+        "head_hash",
+        "command",
+    )
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(
@@ -125,6 +137,7 @@ def redact_report(
             "log_notes",
             "caseworker_notes",
             "action_plan",
+            "integrity",
         )
     }
     scrubbed["chain"] = dataclasses.replace(
