@@ -90,7 +90,10 @@ def parse_key_line(line: str, number: int) -> AuthorizedKey | None:
     if len(text) > MAX_LINE:
         raise ValueError("line too long")
     options: tuple[str, ...] = ()
-    if text.split(None, 1)[0] not in KEY_TYPES:
+    first_word = text.split(None, 1)
+    if not first_word:  # only whitespace sshd does not skip (a vertical tab, say)
+        raise ValueError("no key")
+    if first_word[0] not in KEY_TYPES:
         options, text = split_options(text)
     words = text.split(None, 2)
     if len(words) < 2 or words[0] not in KEY_TYPES:
