@@ -321,3 +321,41 @@ def test_the_human_readable_result_names_the_findings_and_the_caution(
     assert "Before you remove or change anything" in result.stdout
     assert "What a check over USB cannot see" in result.stdout
     assert "Developer options" in result.stderr and "USB debugging" in result.stderr
+
+
+def test_a_hostile_phone_cannot_put_control_sequences_on_the_screen(data_dir: Path, tmp_path: Path):
+    """A phone (or an app on it) controls what adb prints: names with escape sequences must
+    not reach the terminal or the evidence log."""
+    phone = tmp_path / "hostile-phone"
+    phone.mkdir()
+    for recording in (ADB_DATA / "android14-sideloaded").iterdir():
+        (phone / recording.name).write_text(recording.read_text(encoding="utf-8"), encoding="utf-8")
+    escape = "\x1b[2J\x1b]0;owned\x07"
+    getprop = phone / "shell_getprop.txt"
+    getprop.write_text(
+        getprop.read_text(encoding="utf-8").replace("[Pixel 8]", f"[Pixel{escape} 8]"),
+        encoding="utf-8",
+    )
+    dump = phone / "shell_dumpsys_package_-f.txt"
+    dump.write_text(
+        dump.read_text(encoding="utf-8")
+        .replace("versionName=3.1.0", f"versionName=3.1.0{escape}")
+        .replace("Package [com.spotify.music]", f"Package [com.spotify{escape}.music]"),
+        encoding="utf-8",
+    )
+    listed = phone / "shell_pm_list_packages_-f_-i_-U.txt"
+    listed.write_text(
+        listed.read_text(encoding="utf-8")
+        + f"package:/data/app/x/base.apk=evil{escape}.app  installer=null uid:10999\n",
+        encoding="utf-8",
+    )
+    (phone / "shell_which_su.txt").write_text(f"/system/bin/su{escape}\n", encoding="utf-8")
+    adb = StandInAdb(tmp_path / "adb")
+    env = {**adb.env(), "FAKE_ADB_PHONE": str(phone)}
+    text = run_cli("phone", "scan", "--save", data_dir=data_dir, env=env)
+    assert text.returncode == 1, text.stderr
+    assert "\x1b" not in text.stdout and "\x07" not in text.stdout
+    assert "\x1b" not in text.stderr
+    assert "net.fitsync.tracker" in text.stdout
+    log = (data_dir / "evidence" / "log.jsonl").read_text(encoding="utf-8")
+    assert "\\u001b" not in log and "\x1b" not in log

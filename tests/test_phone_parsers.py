@@ -46,7 +46,7 @@ def test_getprop_including_a_value_over_several_lines():
     )
     assert props == {
         "ro.build.version.release": "14",
-        "persist.note": "first line\nsecond",
+        "persist.note": "first line second",
         "ro.empty": "",
     }
 

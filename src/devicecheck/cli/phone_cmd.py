@@ -73,7 +73,7 @@ def _add_adb_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def list_phones(args: argparse.Namespace) -> int:
-    from devicecheck.core.phone.adb import AdbRunner, find_adb
+    from devicecheck.core.phone.adb import AdbRunner, find_adb, serial_label
     from devicecheck.core.phone.engine import list_phones as read_phones
 
     phones = read_phones(AdbRunner(find_adb(args.adb)))
@@ -87,7 +87,8 @@ def list_phones(args: argparse.Namespace) -> int:
         return 0
     for phone in phones:
         model = f" {phone.model}" if phone.model else ""
-        print(f"{phone.serial}\t{_STATE_WORDS.get(phone.state, phone.state)}{model}")
+        state = _STATE_WORDS.get(phone.state, serial_label(phone.state))
+        print(f"{serial_label(phone.serial)}\t{state}{model}")
     return 0
 
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-_COMPONENT = re.compile(r"([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)/([A-Za-z0-9_.$]+)")
+# An Android package name. Every name taken from the phone must match it, so a hostile phone
+# (or app) cannot put terminal control sequences into what is shown or saved.
+PACKAGE_NAME = r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*"
+_COMPONENT = re.compile(rf"({PACKAGE_NAME})/([A-Za-z0-9_.$]+)")
 
 
 class AdbDevice(NamedTuple):
@@ -82,8 +85,8 @@ def parse_devices(text: str) -> tuple[AdbDevice, ...]:
             AdbDevice(
                 serial=serial,
                 state=state,
-                model=details.get("model", "").replace("_", " "),
-                product=details.get("product", ""),
+                model=printable(details.get("model", "").replace("_", " "), 80),
+                product=printable(details.get("product", ""), 80),
                 transport=transport,
             )
         )
@@ -111,15 +114,15 @@ def parse_getprop(text: str) -> dict[str, str]:
             parts.append(line)
         if parts[-1].endswith("]"):
             parts[-1] = parts[-1][:-1]
-            props[key] = "\n".join(parts)
+            props[printable(key)] = printable("\n".join(parts).replace("\n", " "))
             key = None
     return props
 
 
 # --- pm list packages ---------------------------------------------------------------------------
 
-_LISTED = re.compile(r"^package:(?:(?P<path>\S*)=)?(?P<name>[^\s=]+)(?P<rest>.*)$")
-_INSTALLER = re.compile(r"\binstaller=(\S+)")
+_LISTED = re.compile(rf"^package:(?:(?P<path>\S*)=)?(?P<name>{PACKAGE_NAME})(?P<rest>(?:\s.*)?)$")
+_INSTALLER = re.compile(rf"\binstaller=({PACKAGE_NAME})(?:\s|$)")
 _UID = re.compile(r"\buid:(\d+)")
 
 
@@ -141,7 +144,7 @@ def parse_package_list(text: str) -> tuple[ListedPackage, ...]:
         packages.append(
             ListedPackage(
                 name=found.group("name"),
-                path=found.group("path") or "",
+                path=printable(found.group("path") or ""),
                 installer=None if installer_name in (None, "null") else installer_name,
                 uid=_int(uid.group(1)) if uid else None,
             )
@@ -156,7 +159,7 @@ def parse_package_names(text: str) -> frozenset[str]:
 
 # --- dumpsys package ----------------------------------------------------------------------------
 
-_PACKAGE_START = re.compile(r"^  Package \[([^\]\s]+)\] \([0-9a-fA-F]+\):")
+_PACKAGE_START = re.compile(rf"^  Package \[({PACKAGE_NAME})\] \([0-9a-fA-F]+\):")
 _FIELD = re.compile(r"^ {4}(\w+)=(.*)$")
 _USER = re.compile(r"^ {4}User (\d+): .*\binstalled=(true|false)")
 _PERMISSION = re.compile(r"^\s+([A-Za-z0-9_.]+): granted=(true|false)")
@@ -239,25 +242,27 @@ def _take_field(current: dict, key: str, value: str) -> None:
 def _record(current: dict) -> PackageRecord:
     flags = current.get("flags", "") + " " + current.get("pkgFlags", "")
     code_path = current.get("codePath", "")
-    installer = current.get("installerPackageName")
+    installer = current.get("installerPackageName", "")
+    if not re.fullmatch(PACKAGE_NAME, installer) or installer == "null":
+        installer = None
     return PackageRecord(
         name=current["name"],
         user_id=_int(current.get("userId") or current.get("appId") or ""),
-        code_path=code_path,
-        version_name=current.get("versionName", ""),
-        version_code=current.get("versionCode", ""),
-        first_installed=current.get("firstInstallTime", ""),
-        last_updated=current.get("lastUpdateTime", ""),
-        installer=None if installer in (None, "", "null") else installer,
+        code_path=printable(code_path),
+        version_name=printable(current.get("versionName", "")),
+        version_code=printable(current.get("versionCode", "")),
+        first_installed=printable(current.get("firstInstallTime", "")),
+        last_updated=printable(current.get("lastUpdateTime", "")),
+        installer=installer,
         system=" SYSTEM " in f" {flags} " or code_path.startswith(_SYSTEM_PATHS),
         requested=tuple(dict.fromkeys(current["requested"])),
         granted=frozenset(current["granted"]),
         users=tuple(dict.fromkeys(current["users"])),
-        signature_hash=current.get("signatures", ""),
+        signature_hash=printable(current.get("signatures", "")),
     )
 
 
-_RESOLVER_ENTRY = re.compile(r"^\s+[0-9a-fA-F]+ (\S+/\S+)")
+_RESOLVER_ENTRY = re.compile(rf"^\s+[0-9a-fA-F]+ ({PACKAGE_NAME}/\S+)")
 _LAUNCHER = 'Category: "android.intent.category.LAUNCHER"'
 
 
@@ -339,7 +344,9 @@ def parse_accessibility(text: str) -> tuple[str, ...]:
 
 _ADMINS = re.compile(r"^(\s*)Enabled Device Admins \(User (\d+)")
 _OWNER = re.compile(r"^(\s*)(Device Owner|Profile Owner)(?: \(User (\d+)\))?:")
-_OWNER_PACKAGE = re.compile(r"^\s+(?:package=(\S+)|admin=ComponentInfo\{([^}/]+)/)")
+_OWNER_PACKAGE = re.compile(
+    rf"^\s+(?:package=({PACKAGE_NAME})\s*$|admin=ComponentInfo\{{({PACKAGE_NAME})/)"
+)
 
 
 def parse_device_policy(text: str) -> DevicePolicy:
@@ -376,7 +383,7 @@ def parse_device_policy(text: str) -> DevicePolicy:
 # --- dumpsys appops -----------------------------------------------------------------------------
 
 _UID_START = re.compile(r"^\s+Uid (\S+):\s*$")
-_OPS_PACKAGE = re.compile(r"^\s+Package (\S+):\s*$")
+_OPS_PACKAGE = re.compile(rf"^\s+Package ({PACKAGE_NAME}):\s*$")
 _PACKAGE_OP = re.compile(r"^\s+([A-Z][A-Z0-9_]+) \((\w+)[^)]*\):")
 _UID_OP = re.compile(r"^\s+([A-Z][A-Z0-9_]+): mode=(\w+)")
 
@@ -459,9 +466,14 @@ def parse_which(text: str) -> str | None:
     """The path `which` printed, or None when it found nothing."""
     for line in text.splitlines():
         line = line.strip()
-        if line.startswith("/"):
+        if re.fullmatch(r"/[A-Za-z0-9_./+-]{1,200}", line):
             return line
     return None
+
+
+def printable(text: str, limit: int = 300) -> str:
+    """`text` without control characters (escape sequences included), at most `limit` long."""
+    return "".join(ch for ch in text if ch.isprintable())[:limit]
 
 
 def _int(text: str) -> int | None:
