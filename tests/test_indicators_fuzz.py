@@ -27,7 +27,8 @@ KEYS = [
     "domains", "Name", "Details", "Artifacts", "PEMetadata", "InstallationPaths", "Network",
     "Domains", "Ports", "Filename", "SupportedOS", "apps", "source", "id", "category",
     "platforms", "process_names", "objects", "pattern", "relationship_type", "source_ref",
-    "target_ref",
+    "target_ref", "Event", "Object", "Attribute", "object_relation", "value", "info", "uuid",
+    "iocs", "tag", "x_mitre_platforms", "labels", "indicator_types",
 ]  # fmt: skip
 keys = st.sampled_from(KEYS) | st.text(max_size=8)
 structures = st.recursive(
@@ -43,6 +44,10 @@ documents = (
     )
     | st.fixed_dictionaries({"source": structures, "apps": st.lists(structures, max_size=3)})
     | st.fixed_dictionaries({"Name": scalars, "Details": structures, "Artifacts": structures})
+    | st.fixed_dictionaries(
+        {"info": scalars, "Attribute": structures, "Object": st.lists(structures, max_size=3)}
+    )
+    | st.fixed_dictionaries({"iocs": st.lists(st.dictionaries(keys, scalars), max_size=4)})
 )
 formats = st.none() | st.sampled_from(FORMATS)
 

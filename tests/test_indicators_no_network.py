@@ -40,7 +40,13 @@ STIX = {
     "type": "bundle",
     "id": "bundle--1",
     "objects": [
-        {"type": "indicator", "id": "indicator--1", "name": "X", "pattern": "[process:name = 'x']"}
+        {
+            "type": "indicator",
+            "id": "indicator--1",
+            "name": "X",
+            "pattern": "[process:name = 'x']",
+            "x_mitre_platforms": ["Linux", "macOS", "Windows"],
+        }
     ],
 }
 
@@ -50,6 +56,8 @@ def commands(tmp_path: Path) -> list[tuple[list[str], tuple[int, ...]]]:
     stix = tmp_path / "feed.json"
     stix.write_text(json.dumps(STIX), encoding="utf-8")
     report = tmp_path / "report.txt"
+    passphrase = tmp_path / "passphrase.txt"
+    passphrase.write_text("correct horse battery staple\n", encoding="utf-8")
     found: list[tuple[list[str], tuple[int, ...]]] = [
         (["--version"], (0,)),
         (["checklists", "list", "--json"], (0,)),
@@ -65,6 +73,9 @@ def commands(tmp_path: Path) -> list[tuple[list[str], tuple[int, ...]]]:
         (["report", "--latest", "--format", "txt", "-o", str(report)], (0,)),
         (["log", "list", "--json"], (0,)),
         (["log", "verify", "--json"], (0,)),
+        (["phone", "list", "--json", "--adb", str(tmp_path / "no-adb")], (0, 2)),
+        (["protect", "--passphrase-file", str(passphrase)], (0,)),
+        (["unprotect", "--passphrase-file", str(passphrase)], (0,)),
     ]
     assert {arguments[0] for arguments, _ in found} | {"--version"} >= set(COMMAND_MODULES)
     return found

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, tell
+from devicecheck.core.textsafety import one_line
 
-FORMAT_CHOICES = ("echap", "lolrmm", "stix2", "curated")
+FORMAT_CHOICES = ("echap", "lolrmm", "stix2", "curated", "misp", "tinycheck")
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -23,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
     importing = actions.add_parser(
         "import",
-        help="add an indicator file (Echap ioc.yaml, LOLRMM YAML, STIX 2 JSON); no network",
+        help="add an indicator file (Echap ioc.yaml or misp_event.json, LOLRMM YAML, STIX 2, "
+        "TinyCheck JSON); no network",
         parents=[common],
     )
     importing.add_argument("file", metavar="FILE", help="the indicator file to check and keep")
@@ -89,12 +91,13 @@ def import_indicators(args: argparse.Namespace) -> int:
                 "path": str(result.path),
                 "apps": apps,
                 "indicators": total,
+                "usable": result.usable.to_dict(),
             }
         )
-    tell(
-        f"Imported {args.file} ({result.format}): {apps} app(s), {total} indicator(s). "
-        "The scan will use them from now on."
-    )
+    tell(f"Imported {one_line(args.file)} ({result.format}): {apps} app(s), {total} indicator(s).")
+    for line in result.usable.sentences():
+        tell("  " + line)
+    tell("The scan will use them from now on.")
     return 0
 
 

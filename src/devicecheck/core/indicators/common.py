@@ -10,12 +10,19 @@ import ipaddress
 import json
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
-from devicecheck.errors import InvalidDataError
+from devicecheck.errors import DeviceCheckError, InvalidDataError
 
-MAX_INDICATOR_FILE_BYTES = 50 * 1024 * 1024
+# Big enough for a 47 MB STIX bundle; more than any indicator list should be.
+MAX_INDICATOR_FILE_BYTES = 64 * 1024 * 1024
+# Caps on what one file may hold: the bundled lists have ~500 apps and ~5,000 indicators.
+MAX_APPS = 50_000
+MAX_INDICATORS = 2_000_000
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 
 
@@ -24,21 +31,35 @@ def read_text(path: Path) -> str:
     return decode(read_bytes(path), str(path))
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes (up to a size cap), or one clear error naming it."""
+def read_bytes(path: Path, limit: int = MAX_INDICATOR_FILE_BYTES) -> bytes:
+    """The file's bytes, or one clear error naming it.
+
+    Only a regular file is read: a FIFO would block for ever and a device (`/dev/zero`) never
+    ends, so both are refused before a byte is read (opened non-blocking, then checked). At
+    most `limit` bytes are read, whatever size the file reports (files under /proc report 0).
+    """
     try:
         # Unbuffered: every load hashes the 322 bundled files, and the buffered reader
         # pathlib uses costs more than the read itself.
-        with open(path, "rb", buffering=0) as handle:
-            if os.fstat(handle.fileno()).st_size > MAX_INDICATOR_FILE_BYTES:
-                raise InvalidDataError(f"{path}: larger than {MAX_INDICATOR_FILE_BYTES} bytes")
-            data = handle.readall()
+        descriptor = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY)
+        with open(descriptor, "rb", buffering=0) as handle:
+            mode = os.fstat(descriptor).st_mode
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(mode):
+                raise DeviceCheckError(
+                    f"{path}: not a regular file (a device, a pipe or a socket); give the path "
+                    "of an indicator file"
+                )
+            data = handle.read(limit + 1)
     except FileNotFoundError:
         raise InvalidDataError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InvalidDataError(f"{path}: is a folder, not a file") from None
     except OSError as error:
         raise InvalidDataError(f"{path}: cannot read it ({error.strerror or error})") from None
+    if len(data) > limit:
+        raise InvalidDataError(f"{path}: larger than {limit} bytes")
     return data
 
 
@@ -47,6 +68,42 @@ def decode(data: bytes, where: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InvalidDataError(f"{where}: not UTF-8 text (byte {error.start})") from None
+
+
+# An anchor (`&name`) or alias (`*name`) token may be present: only then are the YAML events
+# read to be sure (a quoted '*.example.com' also brings that look, and costs only the look).
+_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])[&*][^\s,\[\]{}]", re.MULTILINE)
+
+
+def parse_indicator_yaml(text: str, where: str) -> Any:
+    """One YAML document of an indicator file, refusing anchors and aliases.
+
+    No indicator list needs them, and aliases are how a 1 MB file becomes gigabytes in memory
+    (each alias repeats what its anchor holds, nested: an "alias bomb"). The check reads the
+    parser's events, which never expand an alias, so it takes time in proportion to the bytes.
+    """
+    from devicecheck.core.yamltext import parse_yaml
+
+    if _MAYBE_ANCHOR.search(text):
+        refuse_anchors(text, where)
+    return parse_yaml(text, where)
+
+
+def refuse_anchors(text: str, where: str) -> None:
+    """InvalidDataError at the first anchor or alias; malformed YAML is left to the parser."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                mark = event.start_mark
+                raise InvalidDataError(
+                    f"{where}:{mark.line + 1}:{mark.column + 1}: YAML anchors and aliases "
+                    "(& and *) are not accepted in indicator files"
+                )
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return  # parse_yaml reports it, with its place
 
 
 def parse_json(text: str, where: str) -> Any:
@@ -95,24 +152,22 @@ def text_list(value: Any, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     items = expect_list(value, where)
-    found: list[str] = []
+    found: dict[str, None] = {}  # ordered, and a repeat costs one look-up, not a scan
     for number, item in enumerate(items):
         text = expect_text(item, f"{where}[{number}]", required=False)
-        if text and text not in found:
-            found.append(text)
+        if text:
+            found[text] = None
     return tuple(found)
 
 
 def ip_list(value: Any, where: str) -> tuple[str, ...]:
     """IP addresses, each checked and written the canonical way."""
-    found: list[str] = []
+    found: dict[str, None] = {}
     for number, text in enumerate(text_list(value, where)):
         try:
-            address = str(ipaddress.ip_address(text))
+            found[str(ipaddress.ip_address(text))] = None
         except ValueError:
             raise InvalidDataError(f"{where}[{number}]: {text!r} is not an IP address") from None
-        if address not in found:
-            found.append(address)
     return tuple(found)
 
 
@@ -132,14 +187,43 @@ def slug(text: str) -> str:
     return _SLUG_JUNK.sub("-", text.lower()).strip("-") or "unnamed"
 
 
-def unique_id(prefix: str, name: str, taken: set[str]) -> str:
+class UniqueIds:
+    """Gives `<prefix>:<slug>` ids, numbering repeats (`-2`, `-3`, ...) from a counter per
+    base id, so 20,000 apps of one name cost 20,000 steps, not 200 million."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+        self._next: dict[str, int] = {}
+
+    def make(self, prefix: str, name: str) -> str:
+        base = f"{prefix}:{slug(name)}"
+        candidate, number = base, self._next.get(base, 2)
+        if candidate in self.taken:
+            candidate = f"{base}-{number}"
+            while candidate in self.taken:
+                number += 1
+                candidate = f"{base}-{number}"
+            self._next[base] = number + 1
+        self.taken.add(candidate)
+        return candidate
+
+
+def unique_id(prefix: str, name: str, taken: UniqueIds) -> str:
     """`<prefix>:<slug>`, with a number added if that id is already used in the set."""
-    base = f"{prefix}:{slug(name)}"
-    candidate, number = base, 2
-    while candidate in taken:
-        candidate, number = f"{base}-{number}", number + 1
-    taken.add(candidate)
-    return candidate
+    return taken.make(prefix, name)
+
+
+def check_caps(apps: int, indicators: int, where: str) -> None:
+    """Refuse a file holding more apps or indicators than any real list does."""
+    if apps > MAX_APPS:
+        raise InvalidDataError(
+            f"{where}: holds {apps} apps, more than the {MAX_APPS} any indicator list should"
+        )
+    if indicators > MAX_INDICATORS:
+        raise InvalidDataError(
+            f"{where}: holds {indicators} indicators, more than the {MAX_INDICATORS} any "
+            "indicator list should"
+        )
 
 
 def sha256_hex(data: bytes) -> str:

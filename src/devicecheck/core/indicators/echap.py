@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from devicecheck.core.indicators.common import (
+    UniqueIds,
     expect_mapping,
     expect_text,
     ip_list,
@@ -40,6 +41,8 @@ def category_for(app_type: str) -> str:
     lowered = app_type.strip().lower()
     if lowered in CATEGORIES:
         return lowered
+    if lowered == "watchware":  # Echap's watchware.yaml: monitoring apps sold for families
+        return "parental-control"
     if "parent" in lowered:
         return "parental-control"
     if "employ" in lowered or "workplace" in lowered:
@@ -58,7 +61,7 @@ def parse_echap(document: Any, where: str, source: SourceInfo) -> IndicatorSet:
         raise InvalidDataError(
             f"{where}: not an Echap ioc.yaml (expected a list of apps at the top level)"
         )
-    taken: set[str] = set()
+    taken = UniqueIds()
     apps = tuple(
         _app(entry, f"{where}: app {number + 1}", source.id, taken)
         for number, entry in enumerate(document)
@@ -66,7 +69,7 @@ def parse_echap(document: Any, where: str, source: SourceInfo) -> IndicatorSet:
     return IndicatorSet((source,), apps)
 
 
-def _app(entry: Any, where: str, source_id: str, taken: set[str]) -> AppIndicator:
+def _app(entry: Any, where: str, source_id: str, taken: UniqueIds) -> AppIndicator:
     entry = expect_mapping(entry, where)
     name = expect_text(entry.get("name"), f"{where}: name")
     where = f"{where} ({name})"

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from devicecheck.core.indicators.common import (
+    UniqueIds,
     expect_list,
     expect_mapping,
     expect_text,
@@ -40,7 +41,7 @@ def looks_like_lolrmm(document: Any) -> bool:
 
 def parse_lolrmm_files(documents: list[tuple[Any, str]], source: SourceInfo) -> IndicatorSet:
     """Several LOLRMM documents (each with where it came from) as one set."""
-    taken: set[str] = set()
+    taken = UniqueIds()
     apps = tuple(_app(document, where, source.id, taken) for document, where in documents)
     return IndicatorSet((source,), apps)
 
@@ -49,7 +50,7 @@ def parse_lolrmm(document: Any, where: str, source: SourceInfo) -> IndicatorSet:
     return parse_lolrmm_files([(document, where)], source)
 
 
-def _app(document: Any, where: str, source_id: str, taken: set[str]) -> AppIndicator:
+def _app(document: Any, where: str, source_id: str, taken: UniqueIds) -> AppIndicator:
     if not isinstance(document, dict):
         raise InvalidDataError(f"{where}: not a LOLRMM tool file (expected a mapping)")
     name = expect_text(document.get("Name"), f"{where}: Name")

@@ -24,8 +24,8 @@ from devicecheck.core.indicators.store import (
     load_indicators,
     meta_path_for,
 )
-from devicecheck.core.protection import read_private, write_private
 from devicecheck.core.indicators.usable import Usability, require_usable
+from devicecheck.core.protection import read_private, write_private
 
 _SAFE_NAME_LENGTH = 80
 

@@ -4,7 +4,8 @@ Indicators carry STIX patterns such as `[domain-name:value = 'x.com' OR ipv4-add
 '1.2.3.4']`. A small parser here reads the pattern grammar (observations in brackets, comparisons
 joined by AND / OR, parentheses, qualifiers) and keeps the positive equality comparisons on the
 object paths a scan can use. Indicators are grouped into one app per malware or tool object they
-`indicates` (as MVT's files do), or else per indicator name.
+`indicates` (as MVT's files do), or else per indicator name, and per platform: the bundle's
+`x_mitre_platforms` or platform labels, else MVT's convention for process names (phones).
 """
 
 from __future__ import annotations
@@ -15,10 +16,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from devicecheck.core.indicators.common import describe, expect_list, expect_mapping, unique_id
+from devicecheck.core.indicators.common import (
+    UniqueIds,
+    describe,
+    expect_list,
+    expect_mapping,
+    unique_id,
+)
 from devicecheck.core.indicators.model import CATEGORIES, AppIndicator, IndicatorSet, SourceInfo
 from devicecheck.errors import InvalidDataError
 
+NAME = "STIX 2 bundle"
 LICENCE = "as stated by the file's publisher"
 _MAX_DEPTH = 50
 _TOKEN = re.compile(
@@ -34,6 +42,10 @@ _TOKEN = re.compile(
   | (?P<punct>[\[\]\(\),])
     """,
     re.VERBOSE,
+)
+_SIMPLE_PATTERN = re.compile(
+    r"\[\s*([A-Za-z0-9][A-Za-z0-9_-]*:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\s*=\s*"
+    r"'((?:[^'\\]|\\.)*)'\s*\]"
 )
 _COMPARISON_WORDS = frozenset({"LIKE", "MATCHES", "ISSUBSET", "ISSUPERSET", "IN"})
 _HASH_NAMES = {"sha256": "sha256", "sha1": "sha1", "md5": "md5"}
@@ -184,6 +196,10 @@ def _tokenise(text: str) -> list[tuple[str, str]]:
 
 def parse_pattern(text: str) -> tuple[Comparison, ...]:
     """Every comparison in a STIX 2.1 pattern; InvalidDataError if the pattern is malformed."""
+    simple = _SIMPLE_PATTERN.fullmatch(text)
+    if simple:  # `[path = 'value']`, nearly every indicator in real bundles: no tokens needed
+        path, value = simple.groups()
+        return (Comparison(path, "=", (_unescape(value),)),)
     parser = _Parser(text, _tokenise(text))
     parser.pattern(0)
     if parser.position != len(parser.tokens):
@@ -256,14 +272,9 @@ def parse_stix2(document: Any, where: str, source: SourceInfo) -> IndicatorSet:
             raise InvalidDataError(f"{where}: objects[{number}]: needs a text 'type' and 'id'")
         by_id[item.get("id") or f"#{number}"] = item
     groups = _group_indicators(by_id, where)
-    taken: set[str] = set()
+    taken = UniqueIds()
     apps = []
-    for (name, category), values in groups.items():
-        fields: dict[str, list[str]] = {}
-        for target, value in values:
-            bucket = fields.setdefault(target, [])
-            if value not in bucket:
-                bucket.append(value)
+    for (name, category, platforms), fields in groups.items():
         if fields:
             apps.append(
                 AppIndicator(
@@ -271,22 +282,26 @@ def parse_stix2(document: Any, where: str, source: SourceInfo) -> IndicatorSet:
                     name=name,
                     category=category,
                     source=source.id,
+                    platforms=platforms,
                     **{target: tuple(found) for target, found in fields.items()},
                 )
             )
     return IndicatorSet((source,), tuple(apps))
 
 
-def _group_indicators(
-    by_id: dict[str, dict], where: str
-) -> dict[tuple[str, str], list[tuple[str, str]]]:
+Group = tuple[str, str, tuple[str, ...]]  # name, category, platforms
+
+
+def _group_indicators(by_id: dict[str, dict], where: str) -> dict[Group, dict[str, dict]]:
+    """(name, category, platforms) -> field -> values (a dict as an ordered set: a repeated
+    value costs one look-up, so 20,000 copies of one indicator cost no more than 20,000)."""
     targets: dict[str, list[str]] = {}
     for item in by_id.values():
         if item["type"] == "relationship" and item.get("relationship_type") == "indicates":
             source_ref, target_ref = item.get("source_ref"), item.get("target_ref")
             if isinstance(source_ref, str) and isinstance(target_ref, str) and target_ref in by_id:
                 targets.setdefault(source_ref, []).append(target_ref)
-    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    groups: dict[Group, dict[str, dict]] = {}
     for object_id, item in by_id.items():
         if item["type"] != "indicator":
             continue
@@ -303,9 +318,62 @@ def _group_indicators(
             raise InvalidDataError(f"{place}: {error.message}") from None
         owners = [by_id[ref] for ref in targets.get(object_id, ())] or [item]
         for owner in owners:
-            key = (_name_of(owner, object_id), _category_of(owner))
-            groups.setdefault(key, []).extend(values)
+            platforms = platforms_of(item, owner, values)
+            key = (_name_of(owner, object_id), _category_of(owner), platforms)
+            fields = groups.setdefault(key, {})
+            for target, value in values:
+                fields.setdefault(target, {})[value] = None
     return groups
+
+
+# Platform names as bundles write them (`x_mitre_platforms`, labels) -> the model's names.
+_PLATFORM_WORDS = {
+    "windows": "windows",
+    "macos": "macos",
+    "mac-os": "macos",
+    "osx": "macos",
+    "linux": "linux",
+    "android": "android",
+    "ios": "ios",
+    "iphone": "ios",
+    "ipados": "ios",
+}
+# MVT, whose STIX files are the main source of `process:name` indicators, checks phones: its
+# process (and file) names are iOS and Android processes. A name with no platform stated is
+# taken as such, so that an iOS process name (Pegasus's `bh`) never matches a computer's
+# program of the same name; a bundle meant for computers says so with `x_mitre_platforms`.
+MOBILE_BY_CONVENTION = ("android", "ios")
+
+
+def platforms_of(indicator: dict, owner: dict, values: list[tuple[str, str]]) -> tuple[str, ...]:
+    """Where an indicator applies, as the bundle says: `x_mitre_platforms` of the indicator,
+    else of the malware or tool it indicates, else platform words in their labels; with
+    nothing stated, process names follow MVT's convention (phones) and the rest is ()."""
+    for item in (indicator, owner):
+        stated = _platform_words(item.get("x_mitre_platforms"))
+        if stated:
+            return stated
+    for item in (indicator, owner):
+        for key in ("labels", "indicator_types", "malware_types", "tool_types"):
+            stated = _platform_words(item.get(key))
+            if stated:
+                return stated
+    if any(target == "process_names" for target, _ in values):
+        return MOBILE_BY_CONVENTION
+    return ()
+
+
+def _platform_words(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    found: dict[str, None] = {}
+    for word in value:
+        if isinstance(word, str):
+            # "platform:ios", "ios", "iOS" alike
+            name = _PLATFORM_WORDS.get(word.strip().lower().rpartition(":")[2].strip())
+            if name:
+                found[name] = None
+    return tuple(sorted(found))
 
 
 def _name_of(item: dict, fallback: str) -> str:

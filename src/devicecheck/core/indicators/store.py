@@ -24,9 +24,10 @@ from typing import Any, NamedTuple
 
 from devicecheck import __version__
 from devicecheck.core.datadir import DataDir
-from devicecheck.core.files import atomic_write, read_bytes_no_symlink
 from devicecheck.core.indicators.common import read_bytes, slug
 from devicecheck.core.indicators.formats import (
+    FORMATS,
+    is_json_name,
     lolrmm_files,
     parse_bytes,
     read_indicator_file,
@@ -34,6 +35,7 @@ from devicecheck.core.indicators.formats import (
     source_for,
 )
 from devicecheck.core.indicators.model import AppIndicator, IndicatorSet, SourceInfo
+from devicecheck.core.protection import private_bytes, read_private, write_private
 from devicecheck.errors import InvalidDataError
 
 BUNDLED_DIR = Path(__file__).resolve().parents[2] / "data" / "indicators"
@@ -202,16 +204,16 @@ def cached_set(
     path = folder / f"{slug(unit)}-{key[:32]}.json"
     with contextlib.suppress(OSError, InvalidDataError):
         if path.exists():
-            document = _cache_document(read_bytes_no_symlink(path))
+            document = _cache_document(read_private(path))
             indicators = _decode_document(document, key)
             if stamp and document.get("stamp") != stamp:
                 with contextlib.suppress(OSError):
-                    atomic_write(path, encode_cache(indicators, key, stamp))
+                    write_private(path, encode_cache(indicators, key, stamp))
             return indicators
     indicators = build()
     with contextlib.suppress(OSError, InvalidDataError):
         data_dir.ensure(data_dir.indicators, folder)
-        atomic_write(path, encode_cache(indicators, key, stamp))
+        write_private(path, encode_cache(indicators, key, stamp))
         for stale in folder.glob(f"{slug(unit)}-*.json"):
             if stale != path:
                 stale.unlink()
@@ -223,7 +225,7 @@ def stamped_set(data_dir: DataDir, unit: str, stamp: str) -> IndicatorSet:
     found = list(cache_dir(data_dir).glob(f"{slug(unit)}-*.json"))
     if len(found) != 1:
         raise InvalidDataError("no single indicator cache to check")
-    document = _cache_document(read_bytes_no_symlink(found[0]))
+    document = _cache_document(read_private(found[0]))
     key = document.get("key")
     if (
         document.get("stamp") != stamp
@@ -338,7 +340,7 @@ def stored_files(folder: Path, kind: str) -> list[StoredFile]:
 def read_meta(path: Path, kind: str) -> StoredFile:
     meta_path = meta_path_for(path)
     try:
-        meta = json.loads(read_bytes(meta_path))
+        meta = json.loads(private_bytes(meta_path, read_bytes(meta_path)))
     except (InvalidDataError, ValueError, RecursionError):
         meta = {}
     meta = meta if isinstance(meta, dict) else {}
@@ -352,7 +354,7 @@ def read_meta(path: Path, kind: str) -> StoredFile:
     return StoredFile(
         path=path,
         kind=kind,
-        format=format if format in ("echap", "lolrmm", "stix2", "curated") else "",
+        format=format if format in FORMATS else "",
         source_id=text("source_id", f"{prefix}-{slug(path.name)}"),
         url=text("url"),
         retrieved=text("retrieved"),
@@ -361,7 +363,7 @@ def read_meta(path: Path, kind: str) -> StoredFile:
 
 
 def parse_stored(stored: StoredFile) -> IndicatorSet:
-    data = read_bytes(stored.path)
+    data = private_bytes(stored.path, read_bytes(stored.path))  # decrypted if protected
     indicators, _ = parse_bytes(
         data,
         str(stored.path),
@@ -371,7 +373,7 @@ def parse_stored(stored: StoredFile) -> IndicatorSet:
         retrieved=stored.retrieved,
         label=stored.original or stored.path.name,
         url=stored.url,
-        json_first=stored.path.suffix.lower() == ".json",
+        json_first=is_json_name(stored.path.name),
     )
     return indicators
 
@@ -426,5 +428,15 @@ def load_indicators(
         tuple(s for s in bundled.sources if s.id not in replaced),
         tuple(a for a in bundled.apps if a.source not in replaced),
     )
-    extras = [read_indicator_file(Path(p)) for p in extra_files]
+    extras = [_usable_extra(Path(p)) for p in extra_files]
     return _merge([bundled, *stored, *extras])
+
+
+def _usable_extra(path: Path) -> IndicatorSet:
+    """A `--indicators` file, refused (as `indicators import` refuses an unusable file) when
+    this computer's scan can compare none of it: the scan would count it without using it."""
+    from devicecheck.core.indicators.usable import require_usable
+
+    indicators = read_indicator_file(path)
+    require_usable(indicators, str(path), here=True)
+    return indicators
