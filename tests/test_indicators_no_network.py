@@ -73,6 +73,7 @@ def commands(tmp_path: Path) -> list[tuple[list[str], tuple[int, ...]]]:
         (["report", "--latest", "--format", "txt", "-o", str(report)], (0,)),
         (["log", "list", "--json"], (0,)),
         (["log", "verify", "--json"], (0,)),
+        (["pack", "--latest", "-o", str(tmp_path / "pack.zip")], (0, 1, 2)),
         (["phone", "list", "--json", "--adb", str(tmp_path / "no-adb")], (0, 2)),
         (["protect", "--passphrase-file", str(passphrase)], (0,)),
         (["unprotect", "--passphrase-file", str(passphrase)], (0,)),
