@@ -17,9 +17,20 @@ T = TypeVar("T")
 _COMMAND_TEXT = re.compile(r"`[^`]*`|\bdevicecheck [a-z]|(?:^|[\s(])--[a-z]")
 
 
+# Command-line advice that has a plain equivalent on screen.
+_ON_SCREEN = (
+    ("run `devicecheck scan --save`", "save the scan to your evidence log"),
+    ("run `devicecheck log repair`", "ask for help to set the damaged line aside"),
+    ("Run `devicecheck log repair`", "Ask for help"),
+)
+
+
 def plain_message(text: str) -> str:
     """A core message without the command-line advice in it, which means nothing on a screen:
-    parenthesised hints and "; ..." clauses that name commands or options are left out."""
+    known advice is said in screen words; other parenthesised hints and "; ..." clauses that
+    name commands or options are left out."""
+    for command, words in _ON_SCREEN:
+        text = text.replace(command, words)
 
     def without_command(match: re.Match[str]) -> str:
         return "" if _COMMAND_TEXT.search(match.group(0)) else match.group(0)

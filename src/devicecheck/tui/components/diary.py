@@ -13,7 +13,7 @@ from textual.widgets import Button, DataTable, Footer, Static
 
 from devicecheck.tui.components.base import BaseScreen
 from devicecheck.tui.messages import DiaryLoaded
-from devicecheck.tui.work import guarded
+from devicecheck.tui.work import guarded, plain_message
 
 
 def entry_summary(entry: Any) -> str:
@@ -46,7 +46,8 @@ def integrity_words(report: Any) -> str:
         )
     bad = report.first_bad
     return (
-        f"Integrity problem at entry {bad.seq}: {bad.detail} The entries before it are intact. "
+        f"Integrity problem at entry {bad.seq}: {plain_message(bad.detail)} The entries before "
+        "it are intact. "
         "Nothing has been changed; keep a copy and ask for help before you add more."
     )
 

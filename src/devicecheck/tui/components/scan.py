@@ -87,7 +87,7 @@ def finding_markdown(finding: Finding) -> str:
         lines.append(f"- Program: {process.name} (running as number {process.pid})")
         if process.exe:
             lines.append(f"- File: {process.exe}")
-    lines += ["", finding.advice, "", CAUTION]
+    lines += ["", plain_message(finding.advice), "", CAUTION]
     return "\n".join(lines)
 
 

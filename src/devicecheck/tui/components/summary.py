@@ -66,7 +66,7 @@ def summary_markdown(session: Session, checklists: Sequence[Checklist], region: 
         for finding in found:
             parts.append(f"- **{finding.get('app', 'Software')}** (found by the scan, {severity})")
             if finding.get("advice"):
-                parts.append(f"  - Next step: {finding['advice']}")
+                parts.append(f"  - Next step: {plain_message(str(finding['advice']))}")
     parts += [
         "",
         "Before you remove, change or block anything: the other person may notice. Record it "

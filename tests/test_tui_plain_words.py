@@ -1,0 +1,223 @@
+"""Every screen of the walkthrough, read as a person reads it: no command-line text, no jargon.
+
+Each screen is opened under Pilot and every piece of text on it (labels, buttons, placeholders,
+Markdown, table cells, list choices, the footer, notices) is checked against the words issue 12
+found on screen: commands ("devicecheck scan --save"), options ("--by must be a date"),
+"SHA-256 fingerprint", "confidence medium", "access denied even to root".
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    DataTable,
+    Input,
+    Markdown,
+    OptionList,
+    Static,
+)
+
+from devicecheck.core.checklists import load_checklists
+from devicecheck.core.datadir import DataDir
+from devicecheck.core.evidence import EvidenceLog
+from devicecheck.core.scan import NotExamined
+from devicecheck.core.sessions import CaseworkerDetails, SessionStore
+from devicecheck.errors import DeviceCheckError
+from devicecheck.tui.app import DeviceCheckApp
+from devicecheck.tui.components.action import ActionModal
+from devicecheck.tui.components.attach import AttachScreen
+from devicecheck.tui.components.caseworker import CaseworkerScreen
+from devicecheck.tui.components.confirm import ConfirmScreen
+from devicecheck.tui.components.consent import STEP_TITLES, ConsentScreen
+from devicecheck.tui.components.cover_tracks import CoverTracksScreen
+from devicecheck.tui.components.diary import DiaryScreen
+from devicecheck.tui.components.entry import EntryScreen
+from devicecheck.tui.components.incident import IncidentScreen
+from devicecheck.tui.components.linking import SessionChoiceScreen
+from devicecheck.tui.components.resume import ResumeScreen
+from devicecheck.tui.components.scan import ScanScreen
+from devicecheck.tui.components.setup import WALKTHROUGH_CONSENT, SetupScreen
+from devicecheck.tui.components.summary import REPORT_CONSENT, SummaryScreen
+from devicecheck.tui.components.walkthrough import EVIDENCE_CONSENT, WalkthroughScreen
+from devicecheck.tui.work import guarded
+from tests.conftest import wait_for
+from tests.test_tui_snapshots import fixed_scan_result
+
+SAMPLE = Path(__file__).resolve().parent / "data" / "sample-checklist.yaml"
+SIZE = (80, 24)
+WORKER = CaseworkerDetails("Sam Worker", "Safe Org", "C-17", ("phone",))
+JARGON = {
+    "a command": re.compile(
+        r"\bdevicecheck (scan|log|session|report|walk|checklists|indicators|pack|protect|phone)\b"
+    ),
+    "an option": re.compile(r"(?<![\w-])--[a-z]"),
+    "code marks": re.compile(r"`"),
+    "SHA-256": re.compile(r"sha-?256", re.IGNORECASE),
+    "confidence": re.compile(r"\bconfidence\b", re.IGNORECASE),
+    "root": re.compile(r"(?<![\w/-])root(?![\w/-])", re.IGNORECASE),  # not in a path
+    "access denied": re.compile(r"access denied", re.IGNORECASE),
+    "a field name": re.compile(r"\b(process_names|exe_sha256|pid|cmdline|stdout|stdin)\b"),
+    "the client's accounts": re.compile(r"the client's accounts"),
+}
+
+
+def screen_texts(screen: Screen) -> list[str]:
+    """Everything a person can read on `screen`."""
+    texts: list[str] = []
+    for widget in screen.walk_children(with_self=False):
+        if isinstance(widget, Markdown):
+            texts.append(widget.source)
+        elif isinstance(widget, (Button, Checkbox)):
+            texts.append(str(widget.label))
+        elif isinstance(widget, Input):
+            texts += [widget.placeholder, widget.value]
+        elif isinstance(widget, OptionList):
+            texts += [str(option.prompt) for option in widget.options]
+        elif isinstance(widget, DataTable):
+            texts += [str(column.label) for column in widget.columns.values()]
+            for row in range(widget.row_count):
+                texts += [str(cell) for cell in widget.get_row_at(row)]
+        elif isinstance(widget, Static):
+            texts.append(str(widget.render()))
+    texts += [binding.description for _, binding, *_ in screen.active_bindings.values()]
+    return texts
+
+
+def jargon_in(texts: list[str]) -> list[tuple[str, str]]:
+    return [
+        (name, text)
+        for text in texts
+        for name, pattern in JARGON.items()
+        if text and pattern.search(text)
+    ]
+
+
+class Reader:
+    """Collects the text of each screen visited, named, for one assertion at the end."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[str, str, str]] = []
+        self.seen: list[str] = []
+
+    def read(self, name: str, screen: Screen) -> None:
+        self.seen.append(name)
+        self.found += [(name, kind, text) for kind, text in jargon_in(screen_texts(screen))]
+
+
+async def visit(pilot, reader: Reader, name: str, screen: Screen) -> None:
+    app = pilot.app
+    await app.push_screen(screen)
+    await pilot.pause(0.2)
+    reader.read(name, app.screen)
+    await app.pop_screen()
+
+
+def sessions(data_dir: Path):
+    store = SessionStore(DataDir(data_dir))
+    self_session = store.create(checklists=["sample-area"])
+    self_session.record_answer("sample-devices", "yes", "an iPad")
+    self_session.findings.append({**fixed_scan_result().findings[0].to_dict(), "origin": "scan"})
+    store.save(self_session)
+    cw = store.create(mode="caseworker", checklists=["sample-area"], caseworker=WORKER)
+    cw.record_consent("walkthrough", "explained", "given", WORKER.name)
+    cw.add_caseworker_note("client unsure", WORKER.name, "sample-devices")
+    cw.scans.append({"finished_at": "2026-11-24T10:00:05+00:00", "finding_count": 2})
+    store.save(cw)
+    return self_session, cw
+
+
+def not_examined_result():
+    result = fixed_scan_result()
+    return result._replace(
+        not_examined=(
+            NotExamined("other users' processes", "access denied even to root", 31),
+            NotExamined("the autostart folder", "permission denied", 1),
+        )
+    )
+
+
+async def test_no_screen_shows_command_line_text_or_jargon(data_dir: Path, tmp_path: Path) -> None:
+    self_session, cw = sessions(data_dir)
+    with EvidenceLog(DataDir(data_dir)) as log:
+        entry = log.add_note("He was at the station")
+        log.amend(entry.id, "It was the bus stop")
+    checklists = load_checklists([SAMPLE]).checklists
+    reader = Reader()
+    app = DeviceCheckApp(data_dir=str(data_dir), checklist_paths=[SAMPLE])
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        choices = app.screen.query_one("#choices")
+        await wait_for(pilot, lambda: "all areas, about" in str(choices.get_option("alone").prompt))
+        reader.read("welcome", app.screen)
+        screens = {
+            "cover your tracks": CoverTracksScreen(),
+            "set-up": SetupScreen(),
+            "set-up, essentials": SetupScreen(path="essentials"),
+            "set-up, caseworker": SetupScreen(caseworker=WORKER),
+            "caseworker details": CaseworkerScreen(),
+            "resume": ResumeScreen(),
+            "scan": ScanScreen(result=not_examined_result()),
+            "diary": DiaryScreen(),
+            "an entry": EntryScreen(entry.id),
+            "incident": IncidentScreen(),
+            "attach": AttachScreen(),
+            "action": ActionModal(cw),
+            "which session": SessionChoiceScreen(self_session, [cw]),
+            "summary": SummaryScreen(self_session, checklists),
+            "summary, caseworker": SummaryScreen(cw, checklists),
+            "walkthrough": WalkthroughScreen(self_session, checklists),
+            "walkthrough, caseworker": WalkthroughScreen(cw, checklists),
+            "save a finding": ConfirmScreen("You found a concern", "text", "Save it", "Not now"),
+        }
+        for step, text in {
+            "walkthrough": WALKTHROUGH_CONSENT,
+            "evidence": EVIDENCE_CONSENT,
+            "report": REPORT_CONSENT,
+        }.items():
+            screens[f"consent: {STEP_TITLES[step]}"] = ConsentScreen(cw, step, text)
+        for name, screen in screens.items():
+            await visit(pilot, reader, name, screen)
+        # Problems from the core, as a worker meets them, shown as notices.
+        for message in (
+            "no checklist item 'x' (see `devicecheck checklists show ID`)",
+            "the evidence log ends in an incomplete line; run `devicecheck log repair` first",
+            "--by must be a date like 2026-12-01, not 'Tuesday'",
+        ):
+
+            def fail(message: str = message) -> None:
+                raise DeviceCheckError(message)
+
+            guarded(app.screen, fail)
+        await pilot.pause(0.2)
+        notices = [notification.message for notification in app._notifications]
+    reader.found += [("notices", kind, text) for kind, text in jargon_in(notices)]
+    assert len(reader.seen) == len(screens) + 1
+    assert reader.found == [], "\n".join(f"{n} | {k} | {t[:150]!r}" for n, k, t in reader.found)
+    assert len(notices) == 3 and all(notice.strip() for notice in notices)
+
+
+def test_the_patterns_catch_what_issue_12_found() -> None:
+    found = jargon_in(
+        [
+            "Record it first (run `devicecheck scan --save`)",
+            "--by must be a date",
+            "with its SHA-256 fingerprint",
+            "(category: stalkerware; severity high; confidence medium)",
+            "other users' processes: access denied even to root",
+            "questions about the client's accounts",
+        ]
+    )
+    assert {kind for kind, _ in found} == {
+        "a command",
+        "an option",
+        "code marks",
+        "SHA-256",
+        "confidence",
+        "root",
+        "access denied",
+        "the client's accounts",
+    }
