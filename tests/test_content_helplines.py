@@ -226,3 +226,10 @@ def test_one_broken_field_in_a_line_is_one_clear_error(field: str, value: object
         parse_helplines({"regions": [{**VALID_REGION, "lines": [line]}]})
     except InvalidDataError as error:
         assert str(error).startswith("helplines.yaml")
+
+
+def test_regions_without_an_image_abuse_line_name_their_own_service() -> None:
+    assert "eSafety Commissioner" in help_phrase("AU", ["image-abuse"])
+    assert "Netsafe" in help_phrase("NZ", ["image-abuse"])
+    assert "Cyber Civil Rights Initiative" in help_phrase("US", ["image-abuse"])
+    assert "000" in help_phrase("AU", ["image-abuse"])  # the emergency number still follows
