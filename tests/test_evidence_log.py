@@ -66,7 +66,7 @@ def test_tuples_and_nested_data_come_back_as_stored(log: EvidenceLog) -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [{"x": float("nan")}, {"x": object()}, {1: "a", "b": 2}, {"x": "\ud800"}],
+    [{"x": float("nan")}, {"x": object()}, {1: "a", "b": 2}],
 )
 def test_unstorable_data_is_refused_before_anything_is_written(
     log: EvidenceLog, data: dict
@@ -74,6 +74,12 @@ def test_unstorable_data_is_refused_before_anything_is_written(
     with pytest.raises(DeviceCheckError):
         log.append("note", data)
     assert log.entries() == []
+
+
+def test_a_lone_surrogate_is_kept_escaped_not_refused(log: EvidenceLog) -> None:
+    entry = log.append("note", {"x": "\ud800 and caf\udce9"})
+    assert entry.data == {"x": "\\ud800 and caf\\xe9"}
+    assert log.verify().ok
 
 
 def test_unknown_kind_and_empty_author_are_refused(log: EvidenceLog) -> None:

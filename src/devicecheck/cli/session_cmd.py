@@ -7,6 +7,7 @@ import argparse
 from devicecheck.cli import casework_cmd
 from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, region_of, tell
 from devicecheck.core.platforms import PLATFORMS
+from devicecheck.core.textsafety import one_line
 from devicecheck.errors import DeviceCheckError
 
 
@@ -87,7 +88,7 @@ def list_sessions(args: argparse.Namespace) -> int:
 
     listing = SessionStore(data_dir_of(args)).list()
     for problem in listing.problems:
-        tell(f"devicecheck: warning: {problem} (left as it is)")
+        tell(f"devicecheck: warning: {one_line(problem)} (left as it is)")
     if args.json:
         print_json([session.summary() for session in listing.sessions])
         return 0
@@ -96,9 +97,9 @@ def list_sessions(args: argparse.Namespace) -> int:
     for session in listing.sessions:
         summary = session.summary()
         counts = summary["answers"]
-        who = f"  client {summary['client_ref']}" if summary["client_ref"] else ""
+        who = f"  client {one_line(summary['client_ref'])}" if summary["client_ref"] else ""
         print(
-            f"{session.id}  {session.mode:<10} {session.created_at}  "
+            f"{one_line(session.id)}  {one_line(session.mode):<10} {one_line(session.created_at)}  "
             f"{counts['yes']} concern(s), {sum(counts.values())} answered{who}"
         )
     return 0
@@ -112,15 +113,20 @@ def show_session(args: argparse.Namespace) -> int:
         print_json(session.to_dict())
         return 0
     print(
-        f"Session {session.id} ({session.mode}), started {session.created_at}, last saved {session.updated_at}"
+        f"Session {one_line(session.id)} ({one_line(session.mode)}), started "
+        f"{one_line(session.created_at)}, last saved {one_line(session.updated_at)}"
     )
     if session.caseworker:
         details = session.caseworker
         print(
-            f"Caseworker: {details.name}, {details.organisation}; client reference: {details.client_ref}"
+            f"Caseworker: {one_line(details.name)}, {one_line(details.organisation)}; "
+            f"client reference: {one_line(details.client_ref)}"
         )
-    print(f"Platforms: {', '.join(session.platforms) or 'all'}")
+    print(f"Platforms: {one_line(', '.join(session.platforms)) or 'all'}")
     for item_id, answer in session.answers.items():
-        note = f" ({answer.note})" if answer.note else ""
-        print(f"  {item_id}: {ANSWER_LABELS[answer.value]}{note} [{answer.answered_at}]")
+        note = f" ({one_line(answer.note)})" if answer.note else ""
+        print(
+            f"  {one_line(item_id)}: {ANSWER_LABELS[answer.value]}{note} "
+            f"[{one_line(answer.answered_at)}]"
+        )
     return 0

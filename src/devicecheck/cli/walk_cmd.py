@@ -14,6 +14,7 @@ from typing import TextIO
 
 from devicecheck.cli.context import data_dir_of, region_of, tell
 from devicecheck.core.platforms import PLATFORMS
+from devicecheck.core.textsafety import escape_undecodable
 
 ANSWER_KEYS = {"y": "yes", "n": "no", "u": "unsure", "s": "skip"}
 PROMPT = "Answer y (found a concern), n (no), u (not sure), s (skip) or q (stop); a note may follow after a space."
@@ -210,6 +211,7 @@ def _read_answer(stdin: TextIO, stdout: TextIO) -> tuple[str, str] | object | No
         line = stdin.readline()
         if not line:
             return None
+        line = escape_undecodable(line)  # bytes that are not UTF-8 kept as \xNN, never lost
         key, _, note = line.strip().partition(" ")
         key = key.lower()
         if key in ("q", "quit"):

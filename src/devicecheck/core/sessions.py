@@ -19,6 +19,7 @@ from typing import Any
 from devicecheck.core.clock import utc_now
 from devicecheck.core.datadir import DataDir
 from devicecheck.core.protection import keys_for, read_private, write_private
+from devicecheck.core.textsafety import without_surrogates
 from devicecheck.errors import DeviceCheckError, InvalidDataError
 
 FORMAT_VERSION = 1
@@ -374,7 +375,8 @@ class SessionStore:
     def save(self, session: Session) -> None:
         self.data_dir.ensure(self.directory)
         session.updated_at = utc_now()
-        payload = json.dumps(session.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
+        document = without_surrogates(session.to_dict())  # bytes that were not UTF-8, as \xNN
+        payload = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
         write_private(self.path_for(session.id), payload.encode("utf-8") + b"\n")
 
     def load(self, session_id: str) -> Session:

@@ -38,3 +38,26 @@ def lines(text: object) -> str:
 
 def is_safe(text: str) -> bool:
     return _UNSAFE_FIELD.search(text) is None
+
+
+def escape_undecodable(text: str) -> str:
+    """Text read from the system (a file name, a command-line argument, a line of input) with
+    each byte that was not UTF-8 kept as a visible `\\xNN` instead of a lone surrogate, which
+    could not be saved as UTF-8 at all."""
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def without_surrogates(value: object) -> object:
+    """`value` (JSON-like: dicts, lists, text) with `escape_undecodable` applied to all text."""
+    if isinstance(value, str):
+        return _SURROGATE.sub(_escape, value) if _SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {without_surrogates(key): without_surrogates(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [without_surrogates(item) for item in value]
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -50,6 +50,7 @@ from devicecheck.core.files import (
     refuse_symlink,
 )
 from devicecheck.core.protection import FolderKeys
+from devicecheck.core.textsafety import escape_undecodable, without_surrogates
 from devicecheck.errors import DeviceCheckError, InvalidDataError
 
 LOG_NAME = "log.jsonl"
@@ -143,6 +144,9 @@ class EvidenceLog:
     ) -> Entry:
         """Add one entry; it is on disk (fsync'd) when this returns."""
         check_new_entry(kind, data, session, author)
+        # Bytes that were not UTF-8 (a file name, an argument) are kept as \xNN, not refused.
+        data = without_surrogates(data)  # type: ignore[assignment]
+        author = escape_undecodable(author)
         keys = self.keys()  # a locked protected folder stops here, before anything is written
         fd, identity = self._lock_and_open()
         try:
