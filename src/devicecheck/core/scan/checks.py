@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from devicecheck.core.scan.baseline import check_baseline
 from devicecheck.core.scan.browser_history import check_browser_history
 from devicecheck.core.scan.findings import CheckOutcome, ScanContext
 from devicecheck.core.scan.hidden import check_hidden
@@ -36,6 +37,7 @@ EXTRA_CHECKS.append(check_input_capture)
 EXTRA_CHECKS.append(check_hidden)
 EXTRA_CHECKS.append(check_way_in)
 EXTRA_CHECKS.append(check_traffic_capture)
+EXTRA_CHECKS.append(check_baseline)
 
 
 def stage_name(check: Check) -> str:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from devicecheck.core.clock import utc_now
 from devicecheck.core.indicators.model import IndicatorSet
 from devicecheck.core.scan.autostart import AutostartRoots, check_autostart, collect_autostart
+from devicecheck.core.scan.baseline import record_baseline
 from devicecheck.core.scan.checks import EXTRA_CHECKS, Check, stage_name
 from devicecheck.core.scan.connections import check_connections, observe_connections
 from devicecheck.core.scan.coverage import complete_coverage, core_coverage, detectable_products
@@ -120,6 +121,8 @@ class ScanInProgress:
             data_dir=data_dir,
             region=region,
             connections=tuple(connections),
+            autostart_entries=tuple(collected.entries),
+            findings=tuple(findings),
         )
         for check in EXTRA_CHECKS if checks is None else checks:
             outcome = _run_check(check, context, observer)
@@ -320,6 +323,7 @@ def save_scan(
         session.scans.append({**_session_scan(summary), "evidence_entry": scan_entry.id})
         if store is not None:
             store.save(session)
+    record_baseline(log.data_dir.root, result, scan_entry.id)
     return scan_entry
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from devicecheck.core.datadir import DataDir
+    from devicecheck.core.scan.autostart import AutostartEntry
     from devicecheck.core.scan.connections import ObservedConnection
 
 # What a finding is about: the first four come from the indicator lists; the rest from the
@@ -293,6 +294,9 @@ class ScanContext(NamedTuple):
     region: str | None  # help-line region code, for advice (None: the default region)
     # the network connections and listening sockets the scan read (core.scan.connections)
     connections: tuple[ObservedConnection, ...] = ()
+    # the start-up entries read, and the findings of the indicator stages (before the checks)
+    autostart_entries: tuple[AutostartEntry, ...] = ()
+    findings: tuple[Finding, ...] = ()
 
 
 class CheckOutcome(NamedTuple):
