@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from devicecheck.core.datadir import DataDir
 from devicecheck.core.evidence import REASONS, EvidenceLog, Incident, VerifyReport
@@ -17,6 +19,14 @@ from devicecheck.core.evidence.entries import seal_entry
 from tests.conftest import REPO_ROOT
 
 ENTRY_COUNT = 40
+_ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(["seq", "hash", "prev", "data", "kind", "x"]), children)
+    ),
+    max_leaves=10,
+)
 
 
 @pytest.fixture
@@ -190,9 +200,10 @@ def _verifier_script(tmp_path: Path) -> Path:
         r"<!-- verifier:start -->\n```python\n(.*?)```\n<!-- verifier:end -->", document, re.S
     )
     assert match, "the verifier script block is missing from docs/evidence-format.md"
+    source = REPO_ROOT / "src" / "devicecheck" / "core" / "evidence" / "standalone_verify.py"
+    assert match.group(1) == source.read_text(encoding="utf-8"), "the doc quotes the file"
     script = tmp_path / "verify.py"
     script.write_text(match.group(1), encoding="utf-8")
-    assert len(match.group(1).splitlines()) <= 25
     return script
 
 
@@ -229,4 +240,76 @@ def test_the_documented_standalone_verifier_agrees(log: EvidenceLog, tmp_path: P
     (stored,) = list(log.files_dir.iterdir())
     stored.write_bytes(b"changed")
     result = run()
-    assert result.returncode == 1 and "photo.jpg missing or altered" in result.stderr
+    assert result.returncode == 1 and "'photo.jpg' was altered" in result.stderr
+
+
+def _run_standalone(*args: str) -> subprocess.CompletedProcess[str]:
+    from devicecheck.core.evidence import standalone_verify
+
+    return subprocess.run(
+        [sys.executable, standalone_verify.__file__, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_the_standalone_verifier_is_as_strict_as_log_verify(log: EvidenceLog) -> None:
+    """Whitespace re-serialised the same (the old doc verifier accepted it), wrong shapes, NaN."""
+    original = log.path.read_bytes()
+    lines = original.splitlines(keepends=True)
+    tampered = {
+        "spaces": lines[2].replace(b'","', b'", "', 1),
+        "list": b"[1, 2, 3]\n",
+        "number": b"42\n",
+        "nan": lines[2].replace(b'"seq":3', b'"seq":NaN'),
+        "extra": lines[2].replace(b'{"author"', b'{"x":1,"author"'),
+        "latin-1": lines[2].replace(b'"author":"', b'"author":"\xe9', 1),
+    }
+    for name, line in tampered.items():
+        log.path.write_bytes(b"".join([*lines[:2], line, *lines[3:]]))
+        assert not log.verify().ok, name
+        result = _run_standalone(str(log.path))
+        assert result.returncode == 1, (name, result.stderr)
+        assert "Traceback" not in result.stderr and "line 3" in result.stderr, name
+    log.path.write_bytes(original)
+
+
+def test_the_standalone_verifier_checks_an_export_and_receipts(
+    log: EvidenceLog, tmp_path: Path
+) -> None:
+    from devicecheck.core.evidence.export import export_log
+    from devicecheck.core.evidence.receipts import receipt_of
+
+    exported = tmp_path / "export.jsonl"
+    export_log(log, "jsonl", exported)
+    missing = _run_standalone(str(exported))
+    assert missing.returncode == 1 and "missing" in missing.stderr  # no files beside it
+    receipt = receipt_of(log)
+    assert receipt is not None
+    result = _run_standalone(str(exported), "--no-files", "--receipt", receipt.short_form)
+    assert result.returncode == 0, result.stderr
+    assert "attached files not checked" in result.stdout
+    assert _run_standalone(str(exported), "--files", str(log.files_dir)).returncode == 0
+    cut = tmp_path / "cut.jsonl"
+    cut.write_bytes(b"".join(exported.read_bytes().splitlines(keepends=True)[:5]))
+    short = _run_standalone(str(cut), "--no-files", "--receipt", receipt.short_form)
+    assert short.returncode == 1 and "cut short" in short.stderr
+    for bad in (["--receipt", "0:" + "a" * 20], ["--bogus"], [str(tmp_path / "absent.jsonl")]):
+        refused = _run_standalone(*bad)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr
+
+
+@settings(max_examples=150)
+@given(line=st.binary(max_size=200) | st.builds(lambda v: json.dumps(v).encode(), _ANY_JSON))
+def test_the_standalone_verifier_never_shows_a_traceback(line: bytes) -> None:
+    import tempfile
+
+    from devicecheck.core.evidence import standalone_verify
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "log.jsonl"
+        path.write_bytes(line + b"\n")
+        code = standalone_verify.main([str(path), "--no-files"])
+        assert code in (0, 1)
