@@ -25,6 +25,7 @@ from devicecheck.core.scan.findings import CheckOutcome, ScanContext
 from devicecheck.core.scan.hidden import check_hidden
 from devicecheck.core.scan.hosts_file import check_hosts_file
 from devicecheck.core.scan.input_capture import check_input_capture
+from devicecheck.core.scan.macos_privacy import check_macos_privacy
 from devicecheck.core.scan.traffic_capture import check_traffic_capture
 from devicecheck.core.scan.way_in import check_way_in
 
@@ -37,6 +38,7 @@ EXTRA_CHECKS.append(check_input_capture)
 EXTRA_CHECKS.append(check_hidden)
 EXTRA_CHECKS.append(check_way_in)
 EXTRA_CHECKS.append(check_traffic_capture)
+EXTRA_CHECKS.append(check_macos_privacy)
 EXTRA_CHECKS.append(check_baseline)
 
 
