@@ -313,3 +313,18 @@ def test_when_in_the_future_is_kept_with_a_warning(tmp_path: Path) -> None:
         "log", "add-incident", "--what", "x", "--when", "2099-01-01 10:00", data_dir=tmp_path
     )
     assert result.returncode == 0 and "in the future" in result.stderr
+
+
+def test_report_latest_warns_when_it_skips_an_unreadable_newer_session(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    older = run_cli("session", "new", data_dir=home).stdout.strip()
+    newer = run_cli("session", "new", data_dir=home).stdout.strip()
+    newer_path = home / "sessions" / f"{newer}.json"
+    newer_path.write_bytes(b"{ damaged")
+    os.utime(newer_path, (os.path.getmtime(newer_path) + 60,) * 2)
+    result = run_cli(
+        "report", "--latest", "--format", "txt", "-o", str(tmp_path / "r.txt"), data_dir=home
+    )
+    assert result.returncode in (0, 1), result.stderr
+    assert "skipped a newer session" in result.stderr and newer in result.stderr
+    assert older in (tmp_path / "r.txt").read_text()

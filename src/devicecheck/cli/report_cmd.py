@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from devicecheck.cli.context import data_dir_of, tell
+from devicecheck.core.textsafety import one_line
 from devicecheck.errors import DeviceCheckError, InvalidDataError
 
 FORMATS = ("html", "pdf", "md", "txt")
@@ -52,7 +53,15 @@ def session_of(args: argparse.Namespace):
     if bool(args.id) == bool(args.latest):
         raise DeviceCheckError("name one session: give its SESSION_ID or use --latest")
     store = SessionStore(data_dir_of(args))
-    return store.latest() if args.latest else store.load(args.id)
+    if not args.latest:
+        return store.load(args.id)
+    session, skipped = store.latest_readable()
+    for problem in skipped:  # a newer session that does not load is not silently passed over
+        tell(
+            "devicecheck: warning: skipped a newer session that cannot be read: "
+            + one_line(problem)
+        )
+    return session
 
 
 def region_arg(args: argparse.Namespace):

@@ -413,3 +413,18 @@ class SessionStore:
         if not listing.sessions:
             raise DeviceCheckError("there are no saved sessions yet")
         return max(listing.sessions, key=lambda s: (s.updated_at, s.id))
+
+    def latest_readable(self) -> tuple[Session, tuple[str, ...]]:
+        """The most recently saved session that loads, and one line for each session file
+        written after it that could not be read (and so was skipped)."""
+        chosen = self.latest()
+        chosen_time = self.path_for(chosen.id).stat().st_mtime_ns
+        skipped = []
+        for path in sorted(self.directory.glob("*.json")):
+            if path.stat().st_mtime_ns <= chosen_time or path.stem == chosen.id:
+                continue
+            try:
+                self.load(path.stem)
+            except DeviceCheckError as error:
+                skipped.append(f"{path.name}: {error.message}")
+        return chosen, tuple(skipped)
