@@ -250,7 +250,9 @@ def _finding_lines(number: int, finding: PhoneFinding) -> list[str]:
         if value:
             lines += _wrapped(f"{label}: {value}", "   ")
     if finding.access:
-        lines += _wrapped(f"Access it holds: {', '.join(finding.access)}", "   ")
+        from devicecheck.core.phone.access import access_labels
+
+        lines += _wrapped(f"Access it holds: {access_labels(finding.access)}", "   ")
     lines.append(f"   Source: {finding.source.get('name', '')}")
     lines += _wrapped(f"What to do: {finding.advice}", "   ")
     return lines

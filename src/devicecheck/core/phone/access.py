@@ -35,6 +35,21 @@ ACCESS_WORDS: dict[str, str] = {
     "microphone": "record sound through the microphone",
     "camera": "take photos and videos",
 }
+# Each kind of access as a short label, for lists.
+ACCESS_LABELS: dict[str, str] = {
+    "accessibility": "accessibility service",
+    "notification-listener": "notification access",
+    "device-admin": "device administrator",
+    "usage-access": "usage access",
+    "default-sms": "default SMS app",
+    "default-dialer": "default phone app",
+    "overlay": "display over other apps",
+    "install-apps": "install unknown apps",
+    "background-location": "location in the background",
+    "sms": "text messages",
+    "microphone": "microphone",
+    "camera": "camera",
+}
 # Access that alone is reason to look at an app that did not come from a store.
 STRONG_ACCESS = ("accessibility", "notification-listener", "device-admin")
 ALONE_ACCESS = (*STRONG_ACCESS, "usage-access", "default-sms", "default-dialer", "overlay")
@@ -170,7 +185,7 @@ def _finding(
             indicator="app not from an app store", field="access", value=", ".join(access)
         ),
         advice=access_advice(
-            f"This app did not come from an app store ({installer_words(installer)}). "
+            f"This app did not come from an app store: {installer_words(installer)}. "
             + describe_access(access),
             region,
         ),
@@ -182,3 +197,7 @@ def _finding(
         access=access,
         detail={"from": installer_words(installer)},
     )
+
+
+def access_labels(held: Collection[str]) -> str:
+    return ", ".join(ACCESS_LABELS.get(key, key) for key in held)

@@ -74,7 +74,7 @@ def _finding(
     installer = readings.installer_of(package)
     what = (
         f"This app looks disguised: {' and '.join(reasons)}, yet it is not one of the phone's "
-        f"own apps ({installer_words(installer)}). Spyware hides this way. "
+        f"own apps: {installer_words(installer)}. Spyware hides this way. "
         + describe_access(access)
     )
     field = "name" if imitates_system_name(package) else "launcher"

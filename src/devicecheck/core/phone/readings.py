@@ -100,7 +100,7 @@ class PhoneReadings(NamedTuple):
 def installer_words(installer: str | None) -> str:
     """Where an app came from, in plain words."""
     if installer is None:
-        return "no installer is recorded (it was probably installed from a file or over USB)"
+        return "no installer is recorded, so it was probably installed from a file or over USB"
     if installer in STORE_INSTALLERS:
         return f"installed from an app store ({installer})"
     if installer in PACKAGE_INSTALLERS:

@@ -82,6 +82,20 @@ WHAT_IT_IS = {
     "device-management": "someone else's management of the phone",
 }
 
+SHORT_WHAT = {
+    "stalkerware": "stalkerware",
+    "spyware": "spyware",
+    "keylogger": "keylogger",
+    "remote-access": "remote access",
+    "parental-control": "family app",
+    "employee-monitoring": "work monitoring",
+    "dangerous-access": "strong access",
+    "disguised-app": "disguised app",
+    "phone-setting": "setting",
+    "rooted": "rooted",
+    "device-management": "managed",
+}
+
 
 class PhoneLooked(Message):
     """What `adb devices -l` showed: `state` is ready, none, unauthorized, several, offline or
@@ -150,7 +164,9 @@ def finding_markdown(finding: PhoneFinding) -> str:
     if finding.first_installed:
         lines.append(f"- Installed: {finding.first_installed}")
     if finding.access:
-        lines.append(f"- Access it holds: {', '.join(finding.access)}")
+        from devicecheck.core.phone.access import access_labels
+
+        lines.append(f"- Access it holds: {access_labels(finding.access)}")
     lines.append(f"- Listed by: {finding.source.get('name', finding.source.get('id', '-'))}")
     lines += ["", finding.advice, "", CAUTION]
     return "\n".join(lines)
@@ -189,7 +205,7 @@ class PhoneScreen(BaseScreen):
         yield Static("Follow the steps, then choose Look for my phone.", id="status", markup=False)
         yield ProgressBar(id="phone-bar", show_eta=False)
         table: DataTable[str] = DataTable(id="findings", cursor_type="row", zebra_stripes=True)
-        table.add_columns("How serious", "How sure", "What", "App")
+        table.add_columns("How serious", "How sure", "What", "Found")
         yield table
         with VerticalScroll(id="details"):
             yield Markdown(STEPS, id="steps")
@@ -353,8 +369,8 @@ class PhoneScreen(BaseScreen):
             table.add_row(
                 finding.severity.upper(),
                 HOW_SURE.get(finding.confidence, finding.confidence),
+                SHORT_WHAT.get(finding.category, finding.category),
                 finding.app,
-                finding.package or "-",
                 key=str(number),
             )
         self.query_one("#limits", Markdown).update(limits_markdown(result))
