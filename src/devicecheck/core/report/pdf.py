@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import re
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -31,6 +32,9 @@ REGULAR = "DejaVuSans.ttf"
 BOLD = "DejaVuSans-Bold.ttf"
 CJK = "DroidSansFallbackFull.ttf"
 EMOJI = "NotoEmoji-Regular.ttf"
+# Fallback fonts, added to a PDF only when its text needs them (Droid Sans Fallback takes
+# almost half a second to load): fpdf2 family name -> file.
+FALLBACKS = {"DroidSansFallback": CJK, "NotoEmoji": EMOJI}
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 _HEBREW = re.compile("[\u0590-\u05ff\ufb1d-\ufb4f]")
 _ARABIC = re.compile("[\u0600-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
@@ -41,6 +45,7 @@ TONE_COLOURS = {
     "unsure": (50, 100, 170),
 }
 LINE = 5.0  # mm per line of body text
+_WORDS = re.compile(r"(?<= )")
 THUMBNAIL_MM = 45.0
 # Invisible characters that need no glyph (joiners, variation selectors, marks of direction).
 _NO_GLYPH = frozenset(
@@ -50,6 +55,15 @@ _NO_GLYPH = frozenset(
 
 def font_path(name: str) -> Path:
     return Path(str(resources.files("devicecheck").joinpath(FONT_DIR, name)))
+
+
+@cache
+def fallback_cmap(family: str) -> frozenset[int]:
+    """The code points a fallback font covers, read once per process (only its cmap table)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(font_path(FALLBACKS[family])), lazy=True) as font:
+        return frozenset(font.getBestCmap())
 
 
 def _pdf_class():
@@ -98,19 +112,14 @@ class _Writer:
         pdf.set_margins(16, 16, 16)
         pdf.add_font("DejaVu", "", str(font_path(REGULAR)))
         pdf.add_font("DejaVu", "B", str(font_path(BOLD)))
-        pdf.add_font("DroidSansFallback", "", str(font_path(CJK)))
-        pdf.add_font("NotoEmoji", "", str(font_path(EMOJI)))
         self.covered = frozenset(pdf.fonts["dejavu"].cmap).intersection(pdf.fonts["dejavuB"].cmap)
-        self.any_font = (
-            self.covered
-            | frozenset(pdf.fonts["droidsansfallback"].cmap)
-            | frozenset(pdf.fonts["notoemoji"].cmap)
-            | _NO_GLYPH
-        )
+        self.fallback_cmaps = {name: fallback_cmap(name) for name in FALLBACKS}
+        self.any_font = self.covered.union(*self.fallback_cmaps.values(), _NO_GLYPH)
+        self.fallbacks_added: list[str] = []
         self.width_cache: dict[tuple[str, float], dict[str, float]] = {}
         self.pdf = pdf
         self.shaping: tuple[bool, str | None] = (False, None)
-        self.fallback = False
+        self.fallback: tuple[str, ...] = ()  # the fallback fonts switched on
         self.current: str = ""  # the heading of the record being drawn
         self.pending_resume = ""  # that heading, to repeat at the top of the next page
         pdf.writer = self
@@ -140,28 +149,88 @@ class _Writer:
         the fallback fonts and, for right-to-left scripts, shaping switched on just for it."""
         pdf = self.pdf
         style = "B" if bold else ""
-        pdf.set_font("DejaVu", style, size)
+        if (pdf.font_family, pdf.font_style, pdf.font_size_pt) != ("dejavu", style, size):
+            pdf.set_font("DejaVu", style, size)
         text = self.visible(text)
         uncovered = not self.covered.issuperset(map(ord, text))
-        if uncovered != self.fallback:
-            fonts = ["DroidSansFallback", "NotoEmoji"] if uncovered else []
-            pdf.set_fallback_fonts(fonts, exact_match=False)
-            self.fallback = uncovered
+        self._use_fallbacks(text if uncovered else "")
         if _RTL.search(text):
             self._write_rtl(text, height)
             return
         self._shape(False)
-        if uncovered:
-            pdf.multi_cell(0, height, text, **self.next_line)
-            return
         widths = self._widths(style, size)
-        for line in _wrap(text, self.line_width(), widths, pdf.get_string_width):
+        measure = self._measure_any if uncovered else pdf.get_string_width
+        for line in _wrap(text, self.line_width(), widths, measure):
             if pdf.y + height > pdf.page_break_trigger:
                 self.mark_continuation()
                 pdf.add_page()
-            pdf.text(pdf.l_margin, pdf.y + height * 0.75, line)
+            if uncovered and not self.covered.issuperset(map(ord, line)):
+                self._text_runs(line, pdf.l_margin, pdf.y + height * 0.75, widths)
+            else:
+                pdf.text(pdf.l_margin, pdf.y + height * 0.75, line)
             pdf.y += height
         pdf.x = pdf.l_margin
+
+    def _use_fallbacks(self, text: str) -> None:
+        """Fallback fonts on (added to the PDF the first time they are needed) or off."""
+        wanted = [
+            name
+            for name, cmap in self.fallback_cmaps.items()
+            if not cmap.isdisjoint(map(ord, text))
+        ]
+        for name in wanted:
+            if name not in self.fallbacks_added:
+                self.pdf.add_font(name, "", str(font_path(FALLBACKS[name])))
+                self.fallbacks_added.append(name)
+        desired = tuple(self.fallbacks_added) if text else ()
+        if desired != self.fallback:
+            self.pdf.set_fallback_fonts(list(desired), exact_match=False)
+            self.fallback = desired
+
+    def _text_runs(self, line: str, x: float, y: float, widths: dict[str, float]) -> None:
+        """A line mixing fonts, drawn as one `text` call per run of one font (fpdf2's own
+        fallback goes through its much slower fragment machinery)."""
+        pdf = self.pdf
+        font = (pdf.font_family, pdf.font_style, pdf.font_size_pt)
+        for family, run in self._font_runs(line):
+            if family:
+                pdf.set_font(family, "", font[2])
+            else:
+                pdf.set_font(*font)
+            pdf.text(x, y, run)
+            x += sum(widths.get(char) or self._measure_any(char) for char in run)
+        pdf.set_font(*font)
+
+    def _font_runs(self, line: str) -> list[tuple[str, str]]:
+        runs: list[tuple[str, str]] = []
+        for char in line:
+            code = ord(char)
+            family = ""
+            if code not in self.covered:
+                family = next(
+                    (name for name, cmap in self.fallback_cmaps.items() if code in cmap), ""
+                )
+            if runs and runs[-1][0] == family:
+                runs[-1] = (family, runs[-1][1] + char)
+            else:
+                runs.append((family, char))
+        return runs
+
+    def _measure_any(self, char: str) -> float:
+        """A character's width in the font that will draw it."""
+        pdf = self.pdf
+        if ord(char) in self.covered:
+            return pdf.get_string_width(char)
+        family = next(
+            (name for name, cmap in self.fallback_cmaps.items() if ord(char) in cmap), None
+        )
+        if family is None:
+            return pdf.get_string_width(char)
+        font = (pdf.font_family, pdf.font_style, pdf.font_size_pt)
+        pdf.set_font(family, "", font[2])
+        width = pdf.get_string_width(char)
+        pdf.set_font(*font)
+        return width
 
     def _write_rtl(self, text: str, height: float) -> None:
         """Shaped text; a paragraph with both Hebrew and Arabic as one line per script run."""
@@ -339,9 +408,7 @@ class _Writer:
         pdf.ln(2)
 
     def _cell_text(self, text: str, width: float, height: float) -> None:
-        if not self.fallback:
-            self.pdf.set_fallback_fonts(["DroidSansFallback", "NotoEmoji"], exact_match=False)
-            self.fallback = True
+        self._use_fallbacks(text)
         self._shape(bool(_RTL.search(text)))
         self.pdf.cell(width, height, text)
 
@@ -420,11 +487,17 @@ def _wrap(text: str, width: float, widths: dict[str, float], measure) -> list[st
             widths[char] = measure(char)
         return widths[char]
 
+    def word_size(word: str) -> float:  # words repeat a lot in a report: measured once
+        key = "\0" + word
+        if key not in widths:
+            widths[key] = sum(size(char) for char in word)
+        return widths[key]
+
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line, line_width = "", 0.0
-        for word in re.split(r"(?<= )", paragraph):
-            word_width = sum(size(char) for char in word)
+        for word in _WORDS.split(paragraph):
+            word_width = word_size(word)
             if line and line_width + word_width - size(" ") * word.endswith(" ") > width:
                 lines.append(line.rstrip(" "))
                 line, line_width = "", 0.0
