@@ -544,6 +544,7 @@ def collect_windows() -> Collected:  # pragma: no cover - needs Windows; its par
             collected.problem(folder, _DENIED)
             continue
         collected.entries.extend(parse_startup_folder(names, str(folder)))
+    _collect_windows_tasks(collected)
     services = []
     denied = 0
     for service in psutil.win_service_iter():
@@ -555,6 +556,25 @@ def collect_windows() -> Collected:  # pragma: no cover - needs Windows; its par
         collected.problems[("Windows services", _DENIED)] = denied
     collected.entries.extend(parse_windows_services(services))
     return collected
+
+
+def collect_tasks(collected: Collected, folder: Path) -> None:
+    """Scheduled tasks: every task file in `folder` (C:\\Windows\\System32\\Tasks) and its
+    task folders."""
+    from devicecheck.core.scan.windows_tasks import parse_task_xml
+
+    def unreadable(error: OSError) -> None:
+        reason = _DENIED if isinstance(error, PermissionError) else "could not be read"
+        collected.problem(error.filename or folder, reason)
+
+    for directory, folders, files in os.walk(folder, onerror=unreadable):
+        folders.sort()
+        _parse_files(collected, [Path(directory) / name for name in sorted(files)], parse_task_xml)
+
+
+def _collect_windows_tasks(collected: Collected) -> None:  # pragma: no cover - needs Windows
+    system_root = os.environ.get("SYSTEMROOT") or os.environ.get("WINDIR") or r"C:\Windows"
+    collect_tasks(collected, Path(system_root) / "System32" / "Tasks")
 
 
 def collect_autostart(
