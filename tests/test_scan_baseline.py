@@ -272,3 +272,17 @@ def test_a_plain_baseline_planted_in_a_protected_folder_is_refused(tmp_path):
         p for p in document["not_examined"] if p["what"] == "changes since the last saved scan"
     ]
     assert "not used" in problem["reason"]
+
+
+def test_the_plain_result_words_a_change_as_seen_not_as_a_list_match(tmp_path):
+    saved = run_cli("scan", "--save", "--json", data_dir=tmp_path)
+    assert saved.returncode in (0, 1), saved.stderr
+    document = json.loads((tmp_path / BASELINE_NAME).read_text())
+    document["items"]["accounts"].append("intruder (user number 1005, shell /bin/bash)")
+    (tmp_path / BASELINE_NAME).write_text(json.dumps(document))
+    result = run_cli("scan", data_dir=tmp_path)
+    assert result.returncode == 1, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "change since the last saved scan" in text
+    assert "Seen: the baseline of the last saved scan: 'intruder (user number 1005" in text
+    assert "(the list says 'the baseline" not in text

@@ -51,6 +51,11 @@ _KIND_LABELS = {
     "connection": "network connection",
     "listener": "open network port",
     "autostart": "start-up entry",
+    "input-capture": "keyboard reading",
+    "hidden": "hidden program",
+    "access": "way in",
+    "traffic-capture": "traffic capture",
+    "changed": "change since the last saved scan",
 }
 
 
@@ -99,8 +104,12 @@ def scan(args: argparse.Namespace) -> int:
     except InvalidDataError as error:  # exit 2, not 1: 1 means the scan found something
         raise DeviceCheckError(error.message) from None
     observer = _StageLines() if not args.json and sys.stderr.isatty() else None
-    region = region_of(args)  # a wrong --region is refused before the scan, not after
-    result = scan.finish(indicators, observer, region=region.code, data_dir=data_dir)
+    # The help lines are read only when they are needed: for the text result (a wrong --region
+    # is refused before the scan) or for the advice of a finding (JSON); a clean --json scan
+    # does not pay the ~100 ms of importing and reading them.
+    region = None if args.json else region_of(args)
+    region_code = region.code if region is not None else getattr(args, "region", None)
+    result = scan.finish(indicators, observer, region=region_code, data_dir=data_dir)
     saved = None
     if args.save or session is not None:
         saved = _save(result, data_dir, session, store)
@@ -110,7 +119,7 @@ def scan(args: argparse.Namespace) -> int:
             document["evidence_entry"] = saved
         print_json(document)
     else:
-        print(render_result(result, region))
+        print(render_result(result, region or region_of(args)))
     if saved is not None:
         where = f" and session {session.id}" if session is not None else ""
         tell(f"Saved to the evidence log{where} (scan entry {saved}).")
@@ -212,10 +221,11 @@ def _finding_lines(number: int, finding: Finding) -> list[str]:
     )
     matched = finding.matched
     field = _FIELD_LABELS.get(matched.field, matched.field)
-    lines = [
-        heading,
-        f"   Matched: {field} {matched.value!r} (the list says {matched.indicator!r})",
-    ]
+    if finding.source.get("id") == "behaviour":  # a sign seen here, not a list entry
+        seen = f"   Seen: {matched.indicator}: {matched.value!r}"
+    else:
+        seen = f"   Matched: {field} {matched.value!r} (the list says {matched.indicator!r})"
+    lines = [heading, seen]
     process = finding.process
     if process is not None:
         lines += _wrapped(
