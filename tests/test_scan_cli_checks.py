@@ -165,3 +165,28 @@ def test_checked_against_counts_only_products_this_scan_could_find_here(tmp_path
     )
     assert with_history.examined["indicator_apps"] == 3  # web-only, through browser history
     assert {item.kind: item for item in with_history.coverage}["domains"].used
+
+
+def test_a_us_scan_in_plain_words_names_us_help_and_no_uk_number(tmp_path: Path):
+    import shutil
+    import subprocess
+
+    from tests.conftest import run_cli
+
+    folder = tmp_path / "sysconfig"
+    folder.mkdir()
+    program = folder / "sysdiag.exe"  # SpyAgent's program (curated list), as under Wine
+    shutil.copy2(shutil.which("sleep") or "/bin/sleep", program)
+    process = subprocess.Popen([str(program), "60"])
+    try:
+        us = run_cli("--region", "US", "scan", data_dir=tmp_path / "data")
+        gb = run_cli("scan", data_dir=tmp_path / "data")
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+    assert us.returncode == 1 and "Traceback" not in us.stderr
+    assert "SpyAgent" in us.stdout
+    assert "800-799" in us.stdout
+    assert "0808" not in us.stdout and "999" not in us.stdout
+    assert "0808 802 0300" in gb.stdout
