@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from devicecheck.core.datadir import DataDir
+from devicecheck.core.evidence.receipts import Receipt
 from devicecheck.core.helplines import Region, fill_help, region_for
 from devicecheck.core.report.dates import format_moment
 from devicecheck.core.session_log import chain_keys, item_key, session_items
@@ -276,17 +277,6 @@ class SourceRow:
 
 
 @dataclass(frozen=True)
-class Receipt:
-    seq: int
-    head_hash: str
-    recorded_at: str
-
-    @property
-    def short_form(self) -> str:
-        return f"{self.seq}:{self.head_hash[:20]}"
-
-
-@dataclass(frozen=True)
 class Integrity:
     exists: bool
     ok: bool
@@ -412,7 +402,8 @@ def _read_log(data_dir: DataDir) -> _LogView:
 
 
 def _receipt(entries: Sequence[Any], ok: bool, bad_seq: int | None) -> Receipt | None:
-    """The last entry that checks out: its seq and hash are what a receipt pins."""
+    """The receipt (core.evidence.receipts) for the last entry that checks out: for an altered
+    log, the intact part before the first bad entry."""
     intact = [e for e in entries if ok or bad_seq is None or e.seq < bad_seq]
     if not intact:
         return None

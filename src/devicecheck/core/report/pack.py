@@ -6,7 +6,8 @@ Layout (docs/architecture.md, README):
 - `evidence/manifest.json`: how the pack was cut, and every entry of the whole log by seq,
   prev and hash, so the pack's entries can be checked against their place in the chain;
 - `evidence/files/<sha256>`: the attachments of those entries;
-- `verify.py`: the standalone checker (`pack_verify.py`), plain python3;
+- `verify.py`: the pack's checker (`pack_verify.py`), plain python3, which uses the evidence
+  log's own standalone verifier shipped beside it as `standalone_verify.py`;
 - `README.txt`: for the officer: what this is, how it was made, how to check it, who to contact.
 
 A redacted pack holds the redacted reports and the manifest but no log lines and no files: the
@@ -93,7 +94,10 @@ def write_pack(
             with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as pack:
                 readme = _readme(data, cut, redact, manifest["cut"])
                 pack.writestr("README.txt", readme)
-                pack.writestr("verify.py", _verifier())
+                pack.writestr("verify.py", _package_file("core/report/pack_verify.py"))
+                pack.writestr(
+                    "standalone_verify.py", _package_file("core/evidence/standalone_verify.py")
+                )
                 pack.writestr("report.pdf", render_document(document, "pdf"))
                 pack.writestr("report.html", render_document(document, "html"))
                 pack.writestr("evidence/manifest.json", json.dumps(manifest, indent=1) + "\n")
@@ -161,8 +165,8 @@ def _stream_file(pack: zipfile.ZipFile, data_dir: DataDir, sha256: str) -> None:
             target.write(chunk)
 
 
-def _verifier() -> bytes:
-    return resources.files("devicecheck").joinpath("core/report/pack_verify.py").read_bytes()
+def _package_file(path: str) -> bytes:
+    return resources.files("devicecheck").joinpath(path).read_bytes()
 
 
 def _cut_words(session: Session, include_unsessioned: bool, redact: bool) -> str:

@@ -1,67 +1,59 @@
 """Check a devicecheck evidence pack with nothing but Python 3: `python3 verify.py [FOLDER]`.
 
-This file is copied into every pack as `verify.py`; it imports only the standard library and
-never devicecheck. Run it in the unpacked folder (or give the folder). Exit 0: intact. Exit 1:
-not, naming the first problem. Exit 2: the folder is not a pack.
+This file is copied into every pack as `verify.py`, beside `standalone_verify.py` (the evidence
+log's own standalone verifier, core/evidence/standalone_verify.py, which it loads by path so it
+runs under `python3 -I` too). It imports only the standard library, never devicecheck. Run it in
+the unpacked folder (or give the folder). Exit 0: intact. Exit 1: not, naming the first problem.
+Exit 2: the folder is not a pack.
 
 What it checks:
-1. Every line of `evidence/log.jsonl` is one entry stored exactly in canonical JSON (sorted keys,
-   no spaces, UTF-8), and its `hash` is the SHA-256 of that JSON without the hash.
+1. Every line of `evidence/log.jsonl` by the log verifier's own rules (`entry_of`: whole, UTF-8
+   JSON, the nine fields, SHA-256 over the line's own bytes), and every attached file in
+   `evidence/files/` against its recorded SHA-256 and size (`check_files`).
 2. `evidence/manifest.json` lists every entry of the whole log by seq, prev and hash. The list
    must link from the first entry to the head (each prev is the hash before it), and each entry
    in the pack must be in it with the same seq, prev and hash. A pack of one session holds that
    session's entries only; the others are in the list by hash, so their place in the chain can
    be seen, but not their content.
-3. Every attached file in `evidence/files/` has the SHA-256 and size its entry records.
+3. When the pack holds the whole log, the log verifier's full check runs as well.
 It prints the head hash and receipt: compare them with a receipt kept elsewhere (on paper, or
 sent to a caseworker) to be sure the whole log was not rebuilt.
 """
 
-import hashlib
+import importlib.util
 import json
 import sys
 from pathlib import Path
 
 GENESIS = "0" * 64
-FIELDS = {"seq", "id", "recorded_at", "kind", "session", "author", "data", "prev", "hash"}
-CHUNK = 1 << 20
+LOG_VERIFIER = "standalone_verify.py"
 
 
 class Problem(Exception):
     pass
 
 
-def canonical(value):
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+def log_verifier(here):
+    """The evidence log's standalone verifier: beside this file in a pack, or in the package."""
+    for path in (here / LOG_VERIFIER, here.parent / "evidence" / LOG_VERIFIER):
+        if path.is_file():
+            spec = importlib.util.spec_from_file_location("standalone_verify", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+    raise FileNotFoundError(here / LOG_VERIFIER)
 
 
-def read_entries(log_path):
+def read_entries(verifier, log_path, files):
     entries = []
-    raw = log_path.read_bytes()
-    if raw and not raw.endswith(b"\n"):
-        raise Problem("evidence/log.jsonl: the last line is incomplete (cut short)")
-    for number, line in enumerate(raw.split(b"\n")[:-1], 1):
-        where = f"evidence/log.jsonl line {number}"
-        try:
-            entry = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            raise Problem(f"{where}: not a readable entry (damaged)") from None
-        if not isinstance(entry, dict) or set(entry) != FIELDS:
-            raise Problem(f"{where}: not an entry (wrong fields)")
-        if not isinstance(entry["seq"], int) or not isinstance(entry["hash"], str):
-            raise Problem(f"{where}: not an entry (wrong field types)")
-        try:
-            stored_exactly = canonical(entry) == line
-            body = dict(entry)
-            claimed = body.pop("hash")
-            digest = hashlib.sha256(canonical(body)).hexdigest()
-        except (TypeError, ValueError):
-            raise Problem(f"{where}: not an entry (values JSON cannot hold)") from None
-        if not stored_exactly or digest != claimed:
-            raise Problem(f"{where} (entry {entry['seq']}): changed since it was recorded")
-        entries.append(entry)
+    with open(log_path, "rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                entry = verifier.entry_of(raw, number)
+                verifier.check_files(entry, number, files)
+            except verifier.NotIntact as problem:
+                raise Problem(f"evidence/log.jsonl {problem}") from None
+            entries.append(entry)
     return entries
 
 
@@ -96,51 +88,37 @@ def check_entries(entries, chain, included):
             raise Problem(f"entry {entry['seq']}: does not match its place in the chain")
 
 
-def attachments_of(entry):
-    data = entry["data"] if isinstance(entry["data"], dict) else {}
-    if entry["kind"] == "attachment":
-        return [data]
-    if entry["kind"] == "incident":
-        return [r for r in data.get("attachments") or [] if isinstance(r, dict)]
-    return []
-
-
-def check_files(folder, entries):
-    count = 0
-    for entry in entries:
-        for record in attachments_of(entry):
-            sha, size = record.get("sha256"), record.get("size")
-            name = record.get("name", "a file")
-            path = folder / "evidence" / "files" / str(sha)
-            if not isinstance(sha, str) or len(sha) != 64 or not path.is_file():
-                raise Problem(f"entry {entry['seq']}: attached file {name!r} is missing")
-            digest, total = hashlib.sha256(), 0
-            with open(path, "rb") as handle:
-                while chunk := handle.read(CHUNK):
-                    digest.update(chunk)
-                    total += len(chunk)
-            if digest.hexdigest() != sha or (isinstance(size, int) and size != total):
-                raise Problem(f"entry {entry['seq']}: attached file {name!r} was changed")
-            count += 1
-    return count
-
-
-def verify(folder):
+def verify(folder, here):
     log_path = folder / "evidence" / "log.jsonl"
     if not log_path.is_file():
         raise FileNotFoundError(log_path)
-    entries = read_entries(log_path)
+    verifier = log_verifier(here)
+    entries = read_entries(verifier, log_path, folder / "evidence" / "files")
     manifest, chain, included = read_manifest(folder / "evidence" / "manifest.json")
     head = check_chain(chain)
     check_entries(entries, chain, included)
-    files = check_files(folder, entries)
+    if chain and included == list(range(1, len(chain) + 1)):
+        try:  # the whole log is here: its own verifier checks it end to end as well
+            verifier.verify(log_path, folder / "evidence" / "files", [])
+        except verifier.NotIntact as problem:
+            raise Problem(f"evidence/log.jsonl {problem}") from None
+    files = sum(len(attached(e)) for e in entries)
     return manifest, len(chain), len(entries), files, head
 
 
+def attached(entry):
+    if entry["kind"] == "attachment":
+        return [entry["data"]]
+    if entry["kind"] == "incident":
+        return entry["data"].get("attachments") or []
+    return []
+
+
 def main(argv):
-    folder = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent
+    folder = Path(argv[1]) if len(argv) > 1 else here
     try:
-        manifest, total, held, files, head = verify(folder)
+        manifest, total, held, files, head = verify(folder, here)
     except FileNotFoundError:
         print(f"{folder}: not an evidence pack (no evidence/log.jsonl)", file=sys.stderr)
         return 2
