@@ -202,3 +202,18 @@ def _data_dir(path: Path):
     from devicecheck.core.datadir import DataDir
 
     return DataDir(path)
+
+
+def test_an_app_installed_only_in_a_work_profile_is_still_checked():
+    main_user = PackageRecord(name="com.example.chat", installer="com.android.vending", users=(0,))
+    profile_only = PackageRecord(name="com.ispyoo", installer=None, users=(10,))
+    removed = PackageRecord(name="com.mxspy", installer=None, users=())
+    readings = PhoneReadings(
+        listed=(
+            ListedPackage("com.example.chat", "/data/app/x/base.apk", "com.android.vending", 10100),
+        ),
+        packages=MappingProxyType({r.name: r for r in (main_user, profile_only, removed)}),
+    )
+    assert readings.installed_packages() == ("com.example.chat", "com.ispyoo")
+    findings = check_readings(readings, phone_indicators(), None)
+    assert [f.package for f in findings if f.kind == "package"] == ["com.ispyoo"]

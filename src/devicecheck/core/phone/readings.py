@@ -92,8 +92,10 @@ class PhoneReadings(NamedTuple):
         return self.installer_of(name) in STORE_INSTALLERS
 
     def installed_packages(self) -> tuple[str, ...]:
-        """Every package the phone lists, in its order (the list, else the dump)."""
-        names = [item.name for item in self.listed] or list(self.packages)
+        """Every package installed for any user: `pm list packages` shows the main user's,
+        and `dumpsys package` adds those installed only in a work profile or another user."""
+        names = [item.name for item in self.listed]
+        names += [name for name, record in self.packages.items() if record.users or not names]
         return tuple(dict.fromkeys(names))
 
 
