@@ -106,6 +106,7 @@ def test_a_phone_that_never_answers_is_a_clear_error(tmp_path: Path):
             "PhoneUnauthorized",
         ),
         ("error: device unauthorized.", "PhoneUnauthorized"),
+        ("adb: device still authorizing", "PhoneUnauthorized"),
         ("adb: more than one device/emulator", "SeveralPhones"),
         ("error: no devices/emulators found", "NoPhone"),
         ("adb: device 'X' not found", "PhoneDisconnected"),

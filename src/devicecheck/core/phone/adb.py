@@ -196,7 +196,7 @@ def unauthorized_message() -> str:
 def classify_failure(text: str, serial: str | None) -> AdbError | None:
     """adb's error text as one of our errors, or None when it is not one adb reports itself."""
     lowered = text.lower()
-    if "unauthorized" in lowered:
+    if "unauthorized" in lowered or "still authorizing" in lowered:
         return PhoneUnauthorized(_UNAUTHORIZED_HELP)
     if "more than one device" in lowered:
         return SeveralPhones(several_phones_message())
