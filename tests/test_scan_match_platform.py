@@ -216,3 +216,71 @@ def test_windows_paths_of_any_text_never_raise(text):
 @given(st.text(alphabet="ab*?[]!-^\\.exe", max_size=20), st.text(max_size=20))
 def test_any_name_glob_compiles_and_matches_without_raising(pattern, name):
     compile_name_pattern(pattern).match(name)
+
+
+def stix_bundle(process_name: str, platforms: list[str] | None) -> dict:
+    """A minimal MVT-style bundle: one malware, one process-name indicator and one domain."""
+    malware = {
+        "type": "malware",
+        "id": "malware--0b5f8f4e-0d0f-4c5e-9d8e-000000000001",
+        "name": "Snoopware",
+        "is_family": True,
+    }
+    if platforms is not None:
+        malware["x_mitre_platforms"] = platforms
+    indicators = [
+        {
+            "type": "indicator",
+            "id": f"indicator--0b5f8f4e-0d0f-4c5e-9d8e-00000000001{n}",
+            "pattern_type": "stix",
+            "pattern": pattern,
+            "valid_from": "2026-01-01T00:00:00Z",
+        }
+        for n, pattern in enumerate(
+            (f"[process:name = '{process_name}']", "[domain-name:value = 'snoop.example']")
+        )
+    ]
+    relations = [
+        {
+            "type": "relationship",
+            "id": f"relationship--0b5f8f4e-0d0f-4c5e-9d8e-00000000002{n}",
+            "relationship_type": "indicates",
+            "source_ref": item["id"],
+            "target_ref": malware["id"],
+        }
+        for n, item in enumerate(indicators)
+    ]
+    return {
+        "type": "bundle",
+        "id": "bundle--0b5f8f4e-0d0f-4c5e-9d8e-000000000003",
+        "objects": [malware, *indicators, *relations],
+    }
+
+
+def test_a_stix_process_name_matches_only_on_the_platform_the_bundle_states(tmp_path):
+    import json
+
+    from tests.conftest import run_cli
+
+    phone_bundle = tmp_path / "phone.stix2"  # no platform: MVT's convention, a phone process
+    phone_bundle.write_text(json.dumps(stix_bundle("payload", None)))
+    linux_bundle = tmp_path / "linux.stix2"
+    linux_bundle.write_text(json.dumps(stix_bundle("snoopd", ["Linux"])))
+    with (
+        planted(tmp_path / "a", "payload") as payload,
+        planted(tmp_path / "b", "snoopd") as snoopd,
+    ):
+        result = run_cli(
+            "scan",
+            "--json",
+            "--indicators",
+            str(phone_bundle),
+            str(linux_bundle),
+            data_dir=tmp_path / "data",
+        )
+    document = json.loads(result.stdout)
+
+    assert "Traceback" not in result.stderr
+    found = {f["process"]["pid"] for f in document["findings"] if f["process"]}
+    assert payload.pid not in found  # an iOS/Android process name, not this Linux program
+    assert snoopd.pid in found  # the bundle says Linux
