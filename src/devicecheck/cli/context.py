@@ -32,7 +32,11 @@ def prepare_protection(args: argparse.Namespace) -> None:
     terminal. The folder is unlocked when something first needs its keys."""
     from devicecheck.core import protection
 
-    protection.set_passphrase_provider(lambda _root: passphrase_of(args))
+    # The full-screen walkthrough owns the terminal: it asks on its own lock screen instead.
+    full_screen = getattr(args, "handler", None) is None or (
+        getattr(args, "command", None) == "walk" and not getattr(args, "plain", False)
+    )
+    protection.set_passphrase_provider(lambda _root: passphrase_of(args, ask=not full_screen))
     root = data_dir_of(args).root
     if (root / protection.JOURNAL_NAME).exists():
         from devicecheck.core.protect_folder import recover
@@ -40,8 +44,8 @@ def prepare_protection(args: argparse.Namespace) -> None:
         recover(root)
 
 
-def passphrase_of(args: argparse.Namespace) -> str | None:
-    """The passphrase from --passphrase-file, the environment, or the terminal (else None)."""
+def passphrase_of(args: argparse.Namespace, ask: bool = True) -> str | None:
+    """The passphrase from --passphrase-file, the environment, or (with `ask`) the terminal."""
     from devicecheck.core import protection
 
     explicit = getattr(args, "passphrase_file", None)
@@ -50,7 +54,7 @@ def passphrase_of(args: argparse.Namespace) -> str | None:
     from_environment = protection.passphrase_from_environment()
     if from_environment is not None:
         return from_environment
-    if not sys.stdin.isatty():
+    if not ask or not sys.stdin.isatty():
         return None
     import getpass
 

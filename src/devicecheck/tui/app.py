@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
@@ -44,8 +45,12 @@ class DeviceCheckApp(App[str]):
         *,
         checklist_paths: Sequence[str | Path] | None = None,
         indicators: Any = None,
+        idle_lock_seconds: float | None = None,
     ) -> None:
         super().__init__()
+        from devicecheck.tui.components.lock import IDLE_LOCK_SECONDS, IdleLock
+
+        self.idle_lock = IdleLock(self, idle_lock_seconds or IDLE_LOCK_SECONDS)
         self.data_dir = data_dir if isinstance(data_dir, DataDir) else DataDir.resolve(data_dir)
         self.region: Region = region_for(region)
         self.start_session_id = session_id
@@ -79,8 +84,16 @@ class DeviceCheckApp(App[str]):
         return WelcomeScreen()
 
     def on_mount(self) -> None:
+        self.idle_lock.start(then=self._resume_if_asked)  # a protected folder asks first
+
+    def _resume_if_asked(self) -> None:
         if self.start_session_id:
             self.call_after_refresh(self.resume, self.start_session_id)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.idle_lock.touched()
+        await super().on_event(event)
 
     def on_ready(self) -> None:
         # After the first frame, so loading the checklists never delays the welcome.

@@ -8,10 +8,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Footer, Static
 
+from devicecheck.core.protection import is_protected
 from devicecheck.core.sessions import CaseworkerDetails, Session
 from devicecheck.core.walkthrough import KEEP_ANSWERS_EXPLAINED
 from devicecheck.errors import DeviceCheckError
 from devicecheck.tui.components.base import BaseScreen
+from devicecheck.tui.components.protect import OFFER_LABEL, ProtectModal
 from devicecheck.tui.components.tick_list import TickList
 from devicecheck.tui.work import plain_message
 
@@ -72,7 +74,18 @@ class SetupScreen(BaseScreen):
         with Horizontal(classes="buttons"):
             yield Button("Start", id="start", variant="primary", disabled=bool(problem))
             yield Button("Back", id="back")
+            if not is_protected(self.devicecheck.data_dir.root):
+                yield Button(OFFER_LABEL, id="protect-offer")
         yield Footer()
+
+    @on(Button.Pressed, "#protect-offer")
+    def offer_protection(self) -> None:
+        def done(protected: bool | None) -> None:
+            if protected:
+                self.query_one("#protect-offer", Button).remove()
+                self.notify("Protected: devicecheck will ask for the passphrase from now on.")
+
+        self.app.push_screen(ProtectModal(), done)
 
     @on(Button.Pressed, "#back")
     def go_back(self) -> None:
