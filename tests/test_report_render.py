@@ -128,3 +128,79 @@ def test_a_name_part_never_survives_redaction_in_free_text(
     text = scrub(f"{before} {name} {after}")
     assert not __import__("re").search(r"(?i)(?<!\w)(margaret|okonkwo|reyes)(?!\w)", text), text
     assert scrub("posted a photo of my front door") == "posted a photo of my front door"
+
+
+def test_phone_check_section_from_phone_scan_entries(tmp_path: Path) -> None:
+    from devicecheck.core.evidence import EvidenceLog
+
+    home = DataDir(tmp_path / "home")
+    session = SessionStore(home).create()
+    log = EvidenceLog(home)
+    scan = log.append(
+        "scan",
+        {
+            "target": "android-phone",
+            "device": {"manufacturer": "Google", "model": "Pixel 7", "serial": "ABC123"},
+            "examined": {"packages": 212},
+            "not_examined": [{"what": "app usage history", "reason": "needs root"}],
+            "indicators": [{"id": "echap", "version": "abc123"}],
+            "limits": ["A phone check cannot see apps removed before it ran."],
+            "finding_count": 1,
+            "started_at": "2026-11-21T09:15:00+00:00",
+        },
+        session=session.id,
+    )
+    finding = {
+        "origin": "phone-scan",
+        "scan_entry": scan.id,
+        "kind": "package",
+        "app": "TheTruthSpy",
+        "category": "stalkerware",
+        "severity": "high",
+        "confidence": "high",
+        "advice": "Do not remove it yet: the other person may notice.",
+    }
+    log.append("finding", finding, session=session.id)
+    text = render(build_report(home, session), "txt").decode("utf-8")
+    phone = text[text.index("Phone check\n") :]
+    for expected in (
+        "Google Pixel 7",
+        "212 installed apps",
+        "app usage history: needs root",
+        "TheTruthSpy",
+        "Echap stalkerware indicators (version abc123)",
+    ):
+        assert expected in phone, expected
+    computer = text[text.index("Scan of this computer") : text.index("Phone check\n")]
+    assert "TheTruthSpy" not in computer
+    redacted = render(build_report(home, session, redact=True), "txt").decode("utf-8")
+    assert "Pixel 7" not in redacted and "ABC123" not in redacted and "TheTruthSpy" in redacted
+
+
+@pytest.mark.parametrize("payload", [b"\x89PNG\r\n\x1a\nbroken", b"GIF89a" + b"\xff" * 50, b""])
+def test_a_broken_image_attachment_is_listed_by_name_not_a_crash(
+    tmp_path: Path, payload: bytes
+) -> None:
+    from devicecheck.core.evidence import EvidenceLog
+
+    home = DataDir(tmp_path / "home")
+    session = SessionStore(home).create()
+    picture = tmp_path / "evil.png"
+    picture.write_bytes(payload)
+    EvidenceLog(home).attach(picture, session=session.id)
+    data = build_report(home, session)
+    assert data.attachments[0].thumbnail is None
+    for fmt in ("html", "pdf", "txt"):
+        assert render(data, fmt)
+    assert "evil.png" in render(data, "txt").decode("utf-8")
+
+
+def test_a_decompression_bomb_is_not_decoded(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from devicecheck.core.report.evidence_files import thumbnail
+
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (12000, 12000)).save(bomb)  # 144 megapixels in a few kilobytes
+    assert bomb.stat().st_size < 1_000_000
+    assert thumbnail(bomb) is None
