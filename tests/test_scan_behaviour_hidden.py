@@ -21,7 +21,7 @@ from tests.scan_behaviour_support import copy_of_sleep, ordinary_processes, runn
 
 
 def hidden_findings(pid: int):
-    observed = observe_hidden([pid])
+    observed = observe_hidden([read_process(pid)])
     return check_hidden_programs(observed.links, read_process)
 
 
@@ -60,12 +60,11 @@ def test_real_kernel_threads_are_not_reported():
     kernel_threads = [
         int(pid)
         for pid in os.listdir("/proc")
-        if pid.isdigit()
-        and not os.path.exists(f"/proc/{pid}/exe")
-        and os.path.exists(f"/proc/{pid}")
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}/exe")
     ]
-    observed = observe_hidden(kernel_threads)
-    assert observed.links == ()
+    infos = [info for info in map(read_process, kernel_threads) if info is not None]
+    assert infos
+    assert observe_hidden(infos).links == ()
 
 
 def test_a_program_named_like_a_system_program_from_elsewhere_is_reported(tmp_path):
@@ -142,15 +141,21 @@ def test_this_machine_shows_no_hidden_program():
 def test_a_process_that_cannot_be_read_is_counted_as_not_examined(tmp_path):
     program = copy_of_sleep(tmp_path, "helper")
     code = (
-        "import json, os, sys\n"
+        "import os, sys\n"
+        "from devicecheck.core.scan.findings import ProcessInfo\n"
         "from devicecheck.core.scan.hidden import observe_hidden\n"
         "os.setgroups([]); os.setresgid(65534, 65534, 65534); os.setresuid(65534, 65534, 65534)\n"
-        "observed = observe_hidden([int(sys.argv[1])])\n"
+        "gone = ProcessInfo(int(sys.argv[1]), 'helper', sys.argv[2], (), None, None)\n"
+        "observed = observe_hidden([gone])\n"
         "print(len(observed.links), observed.denied)\n"
     )
     with running(program) as process:
+        program.unlink()  # its path is gone, so the link itself must be read: denied to nobody
         result = subprocess.run(
-            [sys.executable, "-c", code, str(process.pid)], capture_output=True, text=True, cwd="/"
+            [sys.executable, "-c", code, str(process.pid), str(program)],
+            capture_output=True,
+            text=True,
+            cwd="/",
         )
     assert result.stdout.split() == ["0", "1"], result.stderr
 

@@ -7,7 +7,7 @@ Three signs, each a habit of software that does not want to be found:
 - it calls itself like a system program (`systemd-journal`, `sshd`) but its file is somewhere
   else, or it runs from a temporary folder under a name other than its file's.
 
-observe (`observe_hidden`: /proc/PID/exe links) -> judge (`check_hidden_programs`).
+observe (`observe_hidden`: program paths, /proc/PID/exe links where a path is gone) -> judge (`check_hidden_programs`).
 What is allowed, and why: a program replaced by an update (its path exists again), a program
 running from memory as container runtimes do (listed as not examined, not as a finding),
 interpreters and multi-call programs (judged by the file they run, `core.scan.trusted`), and
@@ -160,16 +160,30 @@ class Observed(NamedTuple):
     denied: int
 
 
-def observe_hidden(pids: Iterable[int], proc: str = procfs.PROC) -> Observed:
-    """The program link of every process that has one (kernel threads have none)."""
+def observe_hidden(processes: Iterable[ProcessInfo], proc: str = procfs.PROC) -> Observed:
+    """The program link of every process whose program file the scan could name.
+
+    psutil gives the path without the kernel's " (deleted)" mark, so the link itself is read
+    only where that path no longer exists (a deleted file, a program run from memory, or one
+    in another container); existing paths are looked up once each (500 copies of one program
+    cost one look-up).
+    """
     links = []
     denied = 0
-    for pid in pids:
+    exists: dict[str, bool] = {}
+    for process in processes:
+        if not process.exe:  # a kernel thread, or denied (counted by the processes stage)
+            continue
+        if process.exe not in exists:
+            exists[process.exe] = os.path.exists(process.exe)
+        if exists[process.exe]:
+            links.append(ExeLink(process.pid, process.exe))
+            continue
         try:
-            links.append(ExeLink(pid, procfs.exe_link(pid, proc)))
+            links.append(ExeLink(process.pid, procfs.exe_link(process.pid, proc)))
         except PermissionError:
             denied += 1
-        except OSError:  # a kernel thread (no program file), or ended
+        except OSError:  # ended
             continue
     return Observed(tuple(links), denied)
 
@@ -296,7 +310,7 @@ def check_hidden(context: ScanContext) -> CheckOutcome:
     if not context.platform.startswith("linux"):
         return CheckOutcome()
     by_pid = {process.pid: process for process in context.processes}
-    observed = observe_hidden(by_pid)
+    observed = observe_hidden(context.processes)
     findings, in_memory = check_hidden_programs(observed.links, by_pid.get, context.region)
     not_examined = []
     if observed.denied:

@@ -13,15 +13,6 @@ DELETED_SUFFIX = " (deleted)"
 MAX_ENVIRON_BYTES = 256 * 1024  # the kernel's own limit on a process environment is far larger
 
 
-def pids(proc: str = PROC) -> list[int]:
-    """The ids of the processes /proc lists now."""
-    try:
-        names = os.listdir(proc)
-    except OSError:
-        return []
-    return [int(name) for name in names if name.isdigit()]
-
-
 def fd_targets(pid: int, proc: str = PROC) -> Iterator[str]:
     """What each open file descriptor of `pid` points at (`/dev/input/event3`, `socket:[123]`).
 
@@ -46,17 +37,14 @@ def read_small(path: str, limit: int = MAX_ENVIRON_BYTES) -> bytes:
         return handle.read(limit)
 
 
-def environ(pid: int, proc: str = PROC) -> dict[str, str]:
-    """The environment `pid` was started with (NUL-separated NAME=value pairs)."""
+def environ_value(pid: int, name: str, proc: str = PROC) -> str | None:
+    """One variable of the environment `pid` was started with, or None when it is not set
+    (looked for in the raw bytes first: most processes do not have it)."""
     data = read_small(f"{proc}/{pid}/environ")
-    variables: dict[str, str] = {}
+    key = name.encode() + b"="
+    if key not in data:
+        return None
     for pair in data.split(b"\0"):
-        name, equals, value = pair.partition(b"=")
-        if equals and name:
-            variables.setdefault(name.decode("utf-8", "replace"), value.decode("utf-8", "replace"))
-    return variables
-
-
-def comm(pid: int, proc: str = PROC) -> str:
-    """The short name the process gave itself (at most 15 bytes, settable by the process)."""
-    return read_small(f"{proc}/{pid}/comm", 64).decode("utf-8", "replace").rstrip("\n")
+        if pair.startswith(key):
+            return pair[len(key) :].decode("utf-8", "replace")
+    return None

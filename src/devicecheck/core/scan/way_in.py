@@ -190,16 +190,19 @@ def untrusted_preloads(
 
 
 def read_environments(pids: Iterable[int], proc: str = procfs.PROC):
-    """(pid, environment) of each process whose environment could be read, and the denied count."""
+    """(pid, {"LD_PRELOAD": value}) for each process started with LD_PRELOAD set, and how many
+    processes' environments could not be read."""
     environments = []
     denied = 0
     for pid in pids:
         try:
-            environments.append((pid, procfs.environ(pid, proc)))
+            value = procfs.environ_value(pid, "LD_PRELOAD", proc)
         except PermissionError:
             denied += 1
+            continue
         except OSError:
             continue
+        environments.append((pid, {"LD_PRELOAD": value} if value is not None else {}))
     return environments, denied
 
 
