@@ -110,3 +110,40 @@ async def test_a_phone_unplugged_mid_check_shows_what_was_read(
         assert "did not finish" in _status(screen)
         assert screen.result.complete is False
         assert [f.package for f in screen.result.findings] == ["com.ispyoo"]
+
+
+async def test_a_caseworker_session_asks_the_client_before_the_phone_is_read(
+    data_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from devicecheck.core.sessions import CaseworkerDetails, SessionStore
+    from devicecheck.tui.components.consent import ConsentScreen
+
+    adb = StandInAdb(tmp_path, "android14-clean")
+    adb.apply(monkeypatch)
+    store = SessionStore(DataDir(data_dir))
+    session = store.create(
+        mode="caseworker",
+        checklists=[],
+        caseworker=CaseworkerDetails(
+            name="Priya Shah", organisation="Safe Steps", client_ref="C-17"
+        ),
+    )
+    app = DeviceCheckApp(data_dir=str(data_dir))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = PhoneScreen(session=session)
+        await app.push_screen(screen)
+        await wait_for(pilot, lambda: bool(screen.query("#look")))
+        await pilot.click("#look")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConsentScreen), tries=400)
+        await wait_for(pilot, lambda: bool(app.screen.query("#declined")))
+        assert "nothing on the phone is installed, removed or changed" in str(
+            app.screen.query_one("#explained").render()
+        )
+        await pilot.click("#declined")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.pause(0.3)
+        assert screen.result is None
+        # Only `devices -l` ran: nothing was read from the phone without consent.
+        assert {tuple(call) for call in adb.calls()} == {("devices", "-l")}
+    assert store.load(session.id).consent_for("phone-scan").answer == "declined"
