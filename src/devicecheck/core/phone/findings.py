@@ -37,9 +37,10 @@ LIMITS: tuple[str, ...] = (
 
 TURN_OFF_USB_DEBUGGING = (
     "When you have finished, turn USB debugging off again: on the phone open Settings > System "
-    '> Developer options and switch off "USB debugging" (and, if you turned them on only for '
-    'this check, switch off "Developer options" at the top of that screen). The menu is '
-    "under Settings > Additional settings on some phones."
+    '> Developer options, tap "Revoke USB debugging authorisations" (so the phone forgets this '
+    'computer) and switch off "USB debugging"; if you turned developer options on only for '
+    'this check, switch off "Developer options" at the top of that screen too. (On some '
+    "phones the menu is under Settings > Additional settings.)"
 )
 
 
