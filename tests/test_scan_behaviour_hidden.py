@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,15 @@ from devicecheck.core.scan.hidden import (
     observe_hidden,
 )
 from devicecheck.core.scan.processes import read_process
-from tests.scan_behaviour_support import copy_of_sleep, ordinary_processes, running, wait_until
+from tests.scan_behaviour_support import (
+    SLEEP,
+    copy_of_sleep,
+    ordinary_processes,
+    running,
+    wait_until,
+)
+
+SLEEP_PROGRAM = os.path.realpath(SLEEP)
 
 
 def hidden_findings(pid: int):
@@ -163,3 +173,33 @@ def test_a_process_that_cannot_be_read_is_counted_as_not_examined(tmp_path):
 def test_the_check_runs_only_on_linux(tmp_path):
     context = ScanContext((), "win32", tmp_path, IndicatorSet((), ()), None, None)
     assert check_hidden(context).findings == ()
+
+
+def test_a_multi_call_program_under_an_applet_name_is_not_reported(tmp_path):
+    """busybox's way: `crond` is a link to the one installed program file."""
+    applet = tmp_path / "crond"
+    applet.symlink_to(SLEEP_PROGRAM)
+    with running(applet) as process:
+        assert read_process(process.pid).name == "crond"
+        findings, _ = hidden_findings(process.pid)
+    assert findings == []
+
+
+def test_a_program_that_sets_its_own_title_is_not_reported(tmp_path):
+    """postgres and sshd rewrite their command line ("postgres: checkpointer")."""
+    with running(Path(SLEEP_PROGRAM), argv0="postgres: checkpointer") as process:
+        findings, _ = hidden_findings(process.pid)
+    assert findings == []
+
+
+def test_an_appimage_running_from_its_mount_is_not_reported():
+    mount = Path(tempfile.mkdtemp(prefix=".mount_Notes", dir="/tmp"))
+    try:
+        real = copy_of_sleep(mount / "usr" / "bin", "notes-bin")
+        launcher = mount / "AppRun"
+        launcher.symlink_to(real)
+        with running(launcher) as process:
+            findings, _ = hidden_findings(process.pid)
+    finally:
+        shutil.rmtree(mount)
+    assert findings == []
