@@ -48,6 +48,12 @@ BROWSERS = frozenset(
     }
 )
 
+# Apps copied from an old phone or restored from a backup: where they first came from is not
+# recorded, so they are judged like any app from outside a store, in their own words.
+TRANSFER_INSTALLERS = frozenset(
+    {"com.sec.android.easyMover", "com.google.android.apps.restore", "com.android.backupconfirm"}
+)
+
 
 class PhoneReadings(NamedTuple):
     """What was read, parsed. A field whose command could not be read is empty, and its name
@@ -111,4 +117,6 @@ def installer_words(installer: str | None) -> str:
         return f"installed from a file downloaded by a web browser ({installer})"
     if installer == "com.android.shell":
         return "installed from a computer over USB (adb)"
+    if installer in TRANSFER_INSTALLERS:
+        return f"copied from another phone or a backup ({installer}), not from an app store"
     return f"installed by another app ({installer}), not by an app store"
