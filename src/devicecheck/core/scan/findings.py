@@ -9,8 +9,6 @@ The records are immutable named tuples rather than dataclasses, for the start-up
 `devicecheck scan` (see `core.indicators.model`); `_replace` makes a changed copy.
 """
 
-from __future__ import annotations
-
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -288,14 +286,14 @@ class ScanContext(NamedTuple):
 
     processes: tuple[ProcessInfo, ...]  # every running process, as the scan read them
     platform: str  # sys.platform style: linux, darwin, win32
-    home: Path  # the home folder of the person running the scan
+    home: "Path"  # the home folder of the person running the scan
     indicators: IndicatorSet
-    data_dir: DataDir | None  # None when the scan keeps nothing (no baseline can be read)
+    data_dir: "DataDir | None"  # None when the scan keeps nothing (no baseline can be read)
     region: str | None  # help-line region code, for advice (None: the default region)
     # the network connections and listening sockets the scan read (core.scan.connections)
-    connections: tuple[ObservedConnection, ...] = ()
+    connections: "tuple[ObservedConnection, ...]" = ()
     # the start-up entries read, and the findings of the indicator stages (before the checks)
-    autostart_entries: tuple[AutostartEntry, ...] = ()
+    autostart_entries: "tuple[AutostartEntry, ...]" = ()
     findings: tuple[Finding, ...] = ()
 
 

@@ -22,7 +22,6 @@ of auth_value.
 """
 
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -103,6 +102,7 @@ def read_grants(database: Path) -> list[Grant]:
     """The grants of SERVICES in one TCC database. OSError when it cannot be read (on macOS
     without Full Disk Access); InvalidDataError when it is not a TCC database."""
     import sqlite3  # only on macOS, only when there is a database
+    import tempfile  # here, not at the top: it imports shutil, which no scan elsewhere needs
 
     with tempfile.TemporaryDirectory(prefix="devicecheck-tcc-") as folder:
         os.chmod(folder, 0o700)
