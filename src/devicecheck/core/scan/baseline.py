@@ -367,7 +367,7 @@ def _current_items(context: ScanContext, system: Path) -> dict[str, tuple[str, .
 
 def check_baseline(context: ScanContext, system: Path = Path("/")) -> CheckOutcome:
     """Compare this computer with the baseline of the last saved scan, if there is one."""
-    if context.data_dir is None or context.platform == "win32":
+    if context.data_dir is None:
         return CheckOutcome()
     try:
         previous = load_baseline(context.data_dir.root)
