@@ -403,6 +403,12 @@ def repair_log(args: argparse.Namespace) -> int:
 def export_entries(args: argparse.Namespace) -> int:
     from devicecheck.core.evidence.export import export_log
 
-    count = export_log(_log(args), args.fmt, Path(args.output))
+    log = _log(args)
+    count = export_log(log, args.fmt, Path(args.output))
     tell(f"Wrote {count} entries to {args.output} ({args.fmt}). Keep it somewhere private.")
+    if log.is_protected():
+        tell(
+            "The export is NOT encrypted (the data folder is): anyone who opens that file can "
+            "read it."
+        )
     return 0

@@ -27,7 +27,11 @@ def attachment_path(data_dir: DataDir, sha256: str) -> Path | None:
     """The stored copy of an attachment, or None when the name is not a SHA-256 or it is gone."""
     if not _SHA256.match(sha256):
         return None
-    path = data_dir.evidence / "files" / sha256
+    from devicecheck.core.evidence.attachments import stored_path
+    from devicecheck.core.protection import keys_for
+
+    # In a protected folder the copy has a keyed name and is encrypted (core.protection).
+    path = stored_path(data_dir.evidence / "files", sha256, keys_for(data_dir.root))
     try:
         refuse_symlink(path)
     except Exception:
@@ -36,7 +40,16 @@ def attachment_path(data_dir: DataDir, sha256: str) -> Path | None:
 
 
 def attachment_chunks(path: Path) -> Iterator[bytes]:
+    """The attachment's plaintext (decrypted chunk by chunk in a protected folder)."""
+    from devicecheck.core.evidence.attachments import ATTACHMENT_LABEL
+    from devicecheck.core.protection import decrypt_stream, keys_for, protected_root_of
+
+    root = protected_root_of(path)
+    keys = keys_for(root) if root is not None else None
     with open(path, "rb") as handle:
+        if keys is not None:
+            yield from decrypt_stream(keys, ATTACHMENT_LABEL, handle)
+            return
         while chunk := handle.read(CHUNK):
             yield chunk
 
@@ -45,10 +58,15 @@ def thumbnail(path: Path) -> bytes | None:
     """A JPEG thumbnail of an image file, or None when it is not an image Pillow can read."""
     from PIL import Image
 
+    from devicecheck.core.protection import protected_root_of
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            source = path
+            if protected_root_of(path) is not None:  # decrypted in memory (an image is a few MB)
+                source = io.BytesIO(b"".join(attachment_chunks(path)))
+            with Image.open(source) as image:
                 if image.width * image.height > MAX_IMAGE_PIXELS:
                     return None
                 image.draft("RGB", (THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
