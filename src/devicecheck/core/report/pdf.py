@@ -75,15 +75,18 @@ def _pdf_class():
         writer: _Writer | None = None
 
         def footer(self) -> None:
-            self.set_y(-13)
             if self.alert:
                 self.set_font("DejaVu", "B", 8.5)
                 self.set_text_color(170, 0, 0)
-                self.cell(0, 4, self.alert, align="C", new_x="LMARGIN", new_y="NEXT")
+                self.centred(self.alert, self.h - 10)
             self.set_font("DejaVu", size=8)
             self.set_text_color(80, 80, 80)
+            self.set_y(-9)  # a cell: fpdf2 fills in {nb} (the page count) only in cells
             self.cell(0, 4, f"{self.footer_text}    page {self.page_no()} of {{nb}}", align="C")
             self.set_text_color(0, 0, 0)
+
+        def centred(self, line: str, y: float) -> None:
+            self.text((self.w - self.get_string_width(line)) / 2, y, line)
 
         def header(self) -> None:
             if self.writer is not None:
@@ -173,6 +176,8 @@ class _Writer:
 
     def _use_fallbacks(self, text: str) -> None:
         """Fallback fonts on (added to the PDF the first time they are needed) or off."""
+        if not text and not self.fallback:
+            return
         wanted = [
             name
             for name, cmap in self.fallback_cmaps.items()
