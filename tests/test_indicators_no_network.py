@@ -109,7 +109,7 @@ def test_the_guard_itself_catches_a_socket(tmp_path, data_dir):
         "indicators",
         "update",
         "--url",
-        "http://127.0.0.1:9/ioc.yaml",
+        "https://127.0.0.1:9/ioc.yaml",
         "--timeout",
         "1",
         data_dir=data_dir,
@@ -119,11 +119,14 @@ def test_the_guard_itself_catches_a_socket(tmp_path, data_dir):
     assert marker.exists() and "socket attempt" in marker.read_text(encoding="utf-8")
 
 
-def test_requests_is_imported_only_by_the_update_module():
+def test_only_the_update_module_imports_an_http_or_tls_client():
+    """`socket` itself is used elsewhere only for names and constants (gethostname,
+    SOCK_STREAM); the guard above checks that no command but update connects."""
     source_root = Path(__file__).resolve().parents[1] / "src" / "devicecheck"
+    clients = ("import requests", "import http.client", "import ssl", "urllib.request")
     importers = sorted(
         str(path.relative_to(source_root)).replace(os.sep, ".").removesuffix(".py")
         for path in source_root.rglob("*.py")
-        if "import requests" in path.read_text(encoding="utf-8")
+        if any(client in path.read_text(encoding="utf-8") for client in clients)
     )
     assert importers == ["core.indicators.update"]

@@ -1,4 +1,4 @@
-"""`devicecheck indicators info [--json] | import FILE [--format F] | update [--url URL]`."""
+"""`devicecheck indicators info [--json] | import FILE [--format F] | update [--url URL] [--yes]`."""
 
 from __future__ import annotations
 
@@ -48,10 +48,16 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
     update.add_argument(
         "--timeout",
-        type=float,
+        type=timeout_seconds,
         default=None,
         metavar="SECONDS",
-        help="give up if the server is silent this long (default 10)",
+        help="give up if the whole download and check take longer than this (default 60)",
+    )
+    update.add_argument(
+        "--yes",
+        action="store_true",
+        help="install even a list that loses more than a third of its apps or changes format "
+        "(otherwise you are asked, and without a terminal it is refused)",
     )
     add_json_flag(update)
     update.set_defaults(handler=update_indicators)
@@ -101,6 +107,19 @@ def import_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def timeout_seconds(text: str) -> float:
+    """--timeout: a finite number of seconds above 0 (not -1, nan or inf), at most an hour."""
+    from devicecheck.core.indicators.update import check_timeout
+    from devicecheck.errors import DeviceCheckError
+
+    try:
+        return check_timeout(float(text))
+    except (ValueError, DeviceCheckError):
+        raise argparse.ArgumentTypeError(
+            f"{one_line(text)!r} is not a number of seconds between 0 and 3600"
+        ) from None
+
+
 def update_indicators(args: argparse.Namespace) -> int:
     from devicecheck.core.indicators import update
 
@@ -110,20 +129,35 @@ def update_indicators(args: argparse.Namespace) -> int:
         args.url or update.DEFAULT_URL,
         format=args.format,
         announce=tell,
+        confirm=(lambda question: True) if args.yes else ask_on_terminal,
         **options,
     )
     if args.json:
         print_json(result.to_dict())
     tell(
-        f"Installed the list from {result.url} ({result.format}): "
+        f"Installed the list from {update.shown(result.final_url)} ({result.format}): "
         f"{result.apps_before} -> {result.apps_after} app(s), "
         f"{result.indicators_before} -> {result.indicators_after} indicator(s)."
     )
     for label, names in (("added", result.apps_added), ("removed", result.apps_removed)):
         if names:
-            shown = ", ".join(names[:20]) + (
+            shown = ", ".join(update.shown(name) for name in names[:20]) + (
                 f" and {len(names) - 20} more" if len(names) > 20 else ""
             )
             tell(f"  {label}: {shown}")
-    tell("The previous list is kept beside it as a .previous file.")
+    tell("The list it replaces is kept beside it as the previous version.")
     return 0
+
+
+def ask_on_terminal(question: str) -> bool:
+    """A yes/no question on the terminal; without a terminal, no (use --yes)."""
+    import sys
+
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return False
+    tell(question + " [y/N]")
+    try:
+        answer = input()
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")

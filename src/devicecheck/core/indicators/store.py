@@ -42,6 +42,8 @@ BUNDLED_DIR = Path(__file__).resolve().parents[2] / "data" / "indicators"
 CACHE_FORMAT = 2  # 2: each app is a row of values in AppIndicator._fields order
 META_SUFFIX = ".meta.json"
 PREVIOUS_SUFFIX = ".previous"
+CURRENT_POINTER = "current"  # in updated/<source id>/: the name of the version in use
+_VERSION_NAME = re.compile(r"v\d{8}T\d{6}Z-[0-9a-f]{8}")
 _SOURCE_LINE = re.compile(r"^- (Commit|Commit date): (\S+)", re.MULTILINE)
 
 
@@ -324,17 +326,56 @@ def _apps_from_json(values: list) -> tuple[AppIndicator, ...]:
 
 
 def stored_files(folder: Path, kind: str) -> list[StoredFile]:
-    """The current indicator files in `folder` (not their metadata, not previous copies)."""
+    """The current indicator files in `folder` (not their metadata, not previous copies).
+
+    An updated set is a folder per source (`updated/<source id>/`) holding version folders
+    and a `current` pointer naming the one in use (`core.indicators.update`); a flat file in
+    `updated/` is one stored before that, read unless a versioned set replaces it.
+    """
     if not folder.is_dir():
         return []
-    found = []
+    found: list[StoredFile] = []
+    for path in sorted(folder.iterdir()):
+        if path.is_dir() and not path.is_symlink():
+            version = current_version(path, kind)
+            if version is not None:
+                found.append(version)
+    versioned = {stored.source_id for stored in found}
     for path in sorted(folder.iterdir()):
         name = path.name
         if name.startswith(".") or name.endswith((META_SUFFIX, PREVIOUS_SUFFIX)):
             continue
         if path.is_file():
-            found.append(read_meta(path, kind))
+            stored = read_meta(path, kind)
+            if stored.source_id not in versioned:
+                found.append(stored)
     return found
+
+
+def current_version(slot: Path, kind: str = "updated") -> StoredFile | None:
+    """The version of an updated set that its `current` pointer names, or None if none does.
+
+    InvalidDataError if the pointer names something that is not a finished version folder:
+    only an update writes the pointer, after the folder is complete.
+    """
+    pointer = slot / CURRENT_POINTER
+    if not os.path.lexists(pointer):
+        return None
+    try:
+        version = private_bytes(pointer, read_bytes(pointer, limit=256)).decode("ascii").strip()
+    except (UnicodeDecodeError, OSError):
+        version = ""
+    folder = slot / version
+    if not _VERSION_NAME.fullmatch(version) or not folder.is_dir() or folder.is_symlink():
+        raise InvalidDataError(
+            f"{pointer}: does not name a version of this indicator set (remove the folder "
+            f"{slot} or run the update again)"
+        )
+    files = [p for p in folder.iterdir() if not p.name.endswith(META_SUFFIX)]
+    lists = [p for p in files if p.is_file() and not p.name.startswith(".")]
+    if len(lists) != 1 or not meta_path_for(lists[0]).is_file():
+        raise InvalidDataError(f"{folder}: an unfinished indicator set (run the update again)")
+    return read_meta(lists[0], kind)
 
 
 def read_meta(path: Path, kind: str) -> StoredFile:
