@@ -373,3 +373,38 @@ def test_cli_protect_refuses_a_short_passphrase_and_a_second_protect(tmp_path: P
     assert_one_line_error(run_cli("protect", "--passphrase-file", str(short), data_dir=home))
     assert not (home / protection.HEADER_NAME).exists()
     assert_one_line_error(run_cli("protect", data_dir=home))  # no terminal, no file
+
+
+def test_pack_and_export_of_a_protected_folder_are_plaintext_and_verify(
+    filled: DataDir, tmp_path: Path
+) -> None:
+    import hashlib
+    import subprocess
+    import sys
+    import zipfile
+
+    passphrase_file = tmp_path / "pass.txt"
+    passphrase_file.write_text(PASSPHRASE + "\n")
+    session_id = next(filled.sessions.glob("*.json")).stem
+    photo = tmp_path / "threat.jpg"
+    attached = run_cli("log", "attach", str(photo), "--session", session_id, data_dir=filled.root)
+    assert attached.returncode == 0, attached.stderr
+    protect_folder.protect(filled.root, PASSPHRASE, FAST_KDF)
+    protection.forget_keys()
+    key = ["--passphrase-file", str(passphrase_file)]
+    pack = tmp_path / "pack.zip"
+    made = run_cli("pack", session_id, "-o", str(pack), *key, data_dir=filled.root)
+    assert made.returncode == 0, made.stderr
+    folder = tmp_path / "unpacked"
+    zipfile.ZipFile(pack).extractall(folder)
+    digest = hashlib.sha256(photo.read_bytes()).hexdigest()
+    assert (folder / "evidence" / "files" / digest).read_bytes() == photo.read_bytes()
+    checked = subprocess.run(
+        [sys.executable, str(folder / "verify.py")], capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    exported = tmp_path / "export.jsonl"
+    done = run_cli("log", "export", "--format", "jsonl", "-o", str(exported), *key,
+                   data_dir=filled.root)  # fmt: skip
+    assert done.returncode == 0 and "NOT encrypted" in done.stderr
+    assert SECRETS[0] in exported.read_bytes()
