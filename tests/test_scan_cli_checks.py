@@ -190,3 +190,16 @@ def test_a_us_scan_in_plain_words_names_us_help_and_no_uk_number(tmp_path: Path)
     assert "800-799" in us.stdout
     assert "0808" not in us.stdout and "999" not in us.stdout
     assert "0808 802 0300" in gb.stdout
+
+
+def test_the_progress_lines_name_each_extra_check_in_words(capsys):
+    from devicecheck.cli.scan_cmd import _StageLines
+
+    lines = _StageLines()
+    lines.stage_started("processes", 12)
+    lines.stage_started("browser_history", 1)
+
+    err = capsys.readouterr().err
+    assert "Looking at 12 running programs..." in err
+    assert "Checking browser history..." in err
+    assert "browser_history" not in err

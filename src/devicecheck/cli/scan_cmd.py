@@ -154,7 +154,10 @@ class _StageLines:
     """Progress for a person at a terminal: one line per stage, on stderr."""
 
     def stage_started(self, stage: str, total: int) -> None:
-        tell(f"Looking at {total} {_STAGE_WORDS.get(stage, stage)}...")
+        if stage in _STAGE_WORDS:
+            tell(f"Looking at {total} {_STAGE_WORDS[stage]}...")
+        else:  # an extra check (core.scan.checks), named after its function
+            tell(f"Checking {stage.replace('_', ' ')}...")
 
     def advanced(self, stage: str, done: int) -> None:
         return None
