@@ -408,3 +408,12 @@ def test_pack_and_export_of_a_protected_folder_are_plaintext_and_verify(
                    data_dir=filled.root)  # fmt: skip
     assert done.returncode == 0 and "NOT encrypted" in done.stderr
     assert SECRETS[0] in exported.read_bytes()
+
+
+def test_a_removed_header_never_lets_a_session_be_written_in_plaintext(filled: DataDir) -> None:
+    protect_folder.protect(filled.root, PASSPHRASE, FAST_KDF)
+    (filled.root / protection.HEADER_NAME).unlink()
+    protection.forget_keys()
+    with pytest.raises(DeviceCheckError, match="header"):
+        SessionStore(filled).create(mode="self")
+    assert len(list(filled.sessions.glob("*.json"))) == 1  # only the encrypted one from before

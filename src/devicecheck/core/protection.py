@@ -256,7 +256,22 @@ def protected_root_of(path: Path) -> Path | None:
             raise DeviceCheckError(f"{candidate} is a symbolic link; refusing to use it")
         if candidate.exists():
             return folder
+        if _sealed_log_in(folder):
+            raise InvalidDataError(
+                f"{folder} was protected, but its protection header ({HEADER_NAME}) is missing; "
+                "nothing is written there in plaintext. Restore the header from a backup"
+            )
     return None
+
+
+def _sealed_log_in(folder: Path) -> bool:
+    """Whether `folder` holds an evidence log in the protected form: then a missing header was
+    removed, and writing plaintext beside it would undo the protection without a word."""
+    try:
+        with open(folder / "evidence" / "log.jsonl", "rb") as handle:
+            return handle.read(8) == b'{"box":"'
+    except OSError:
+        return False
 
 
 def file_label(root: Path, path: Path) -> bytes:
