@@ -1,5 +1,5 @@
-"""The curated list against real running programs: every product planted under the name its
-source gives, and ordinary programs planted under their own names.
+"""The bundled lists against real running programs: every curated and LOLRMM product planted
+under the first name its source gives, and ordinary programs planted under their own names.
 
 Each planted program is a copy of /bin/sleep in its own folder, run under that file name, so
 the scan sees a real process with that name, path and command line.
@@ -81,9 +81,10 @@ def planted_name(app: AppIndicator) -> str | None:
     return next((name for name in app.process_names if not is_name_pattern(name)), None)
 
 
-def test_curated_products_planted_under_their_sourced_names_are_found(tmp_path, bundled):
-    curated = [app for app in bundled.apps if app.source == "curated"]
-    named = {app.id: planted_name(app) for app in curated if planted_name(app)}
+@pytest.mark.parametrize("source", ["curated", "lolrmm"])
+def test_products_planted_under_their_sourced_names_are_found(tmp_path, bundled, source):
+    apps = [app for app in bundled.apps if app.source == source]
+    named = {app.id: planted_name(app) for app in apps if planted_name(app)}
     names = sorted(set(named.values()))
 
     with planted(tmp_path, names) as running:
