@@ -204,3 +204,49 @@ def test_a_decompression_bomb_is_not_decoded(tmp_path: Path) -> None:
     Image.new("1", (12000, 12000)).save(bomb)  # 144 megapixels in a few kilobytes
     assert bomb.stat().st_size < 1_000_000
     assert thumbnail(bomb) is None
+
+
+def _pdf_pages(data: ReportData, tmp_path: Path) -> list[str]:
+    import subprocess
+
+    path = tmp_path / "layout.pdf"
+    path.write_bytes(render(data, "pdf"))
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [page for page in text.split("\f") if page.strip()]
+
+
+@pytest.mark.skipif(
+    __import__("shutil").which("pdftotext") is None, reason="pdftotext is not installed"
+)
+def test_pdf_keeps_headings_with_text_marks_continued_records_and_keeps_integrity_whole(
+    base_report: ReportData, tmp_path: Path
+) -> None:
+    import re
+
+    long_note = "\n".join(f"Line {n} of a long account of what happened." for n in range(90))
+    data = _with_note(base_report, long_note)
+    pages = _pdf_pages(data, tmp_path)
+    joined = "\f".join(pages)
+    assert "(this record continues on the next page)" in joined
+    assert "(continued) Caseworker note" in joined
+    heading = re.compile(r"^\d+\. [A-Z]")
+    for page in pages:
+        body = [line.strip() for line in page.splitlines() if line.strip()]
+        body = [line for line in body if "page " not in line and "continues" not in line]
+        assert body and not heading.match(body[-1]), body[-3:]
+    integrity = [p for p in pages if "Is the record intact?" in p]
+    assert len(integrity) == 1 and "Evidence log" in integrity[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40), st.sampled_from(["GB", "US", "PL", "xx", ""]))
+def test_format_moment_never_fails_on_any_stored_time(text: str, region: str) -> None:
+    from devicecheck.core.report.dates import format_moment
+
+    words = format_moment(text, region or "GB")
+    assert isinstance(words, str)
