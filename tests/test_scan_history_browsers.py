@@ -330,3 +330,19 @@ def test_read_history_of_a_missing_table_is_invalid_data(tmp_path):
     sqlite3.connect(path).close()
     with pytest.raises(InvalidDataError, match="no such table"):
         read_history(path, "firefox", DomainIndex({"mspy.com": (0,)}))
+
+
+def test_text_that_is_not_utf8_is_read_with_replacement(tmp_path):
+    path = tmp_path / "History"
+    chrome_history(path, [("https://mspy.com/a", VISIT_VENDOR)]).close()
+    connection = sqlite3.connect(path)
+    connection.execute(
+        "INSERT INTO urls (url, last_visit_time) VALUES (CAST(x'68747470733a2f2f6d7370792e636f6d2fff' AS TEXT), 1)"
+    )
+    connection.commit()
+    connection.close()
+    urls, hits = read_history(path, "chromium", DomainIndex({"mspy.com": (0,)}))
+    assert urls == 2 and sorted(hit.url for hit in hits) == [
+        "https://mspy.com/a",
+        "https://mspy.com/\ufffd",
+    ]

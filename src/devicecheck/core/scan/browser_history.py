@@ -103,7 +103,8 @@ class DomainIndex:
     def __init__(self, domains: dict[str, tuple[int, ...]]) -> None:
         self.exact: dict[str, tuple[int, ...]] = {}
         self.wildcard: dict[str, tuple[int, ...]] = {}
-        self.patterns: list[tuple[str, re.Pattern[str], tuple[int, ...]]] = []
+        # A pattern is tried only on hosts ending in its last two labels ("acronis.com").
+        self.patterns: dict[str, list[tuple[re.Pattern[str], tuple[int, ...]]]] = {}
         for domain, apps in domains.items():
             self._add(domain, apps)
 
@@ -112,7 +113,7 @@ class DomainIndex:
         return cls(indicators.index.domains)
 
     def __len__(self) -> int:
-        return len(self.exact) + len(self.wildcard) + len(self.patterns)
+        return len(self.exact) + len(self.wildcard) + sum(map(len, self.patterns.values()))
 
     def _add(self, domain: str, apps: tuple[int, ...]) -> None:
         if domain.startswith("*.") and _is_domain(domain[2:]):
@@ -122,25 +123,27 @@ class DomainIndex:
             if domain not in SHARED_DOMAINS and not _is_address(domain):
                 self.exact[domain] = apps
         elif "*" in domain and _is_domain(domain.replace("*", "x")):
-            tail = domain[domain.rindex("*") + 1 :].lstrip(".-")
-            if "." in tail:
+            tail = domain[domain.rindex("*") + 1 :]
+            key = ".".join(tail.split(".")[-2:])
+            if _is_domain(key) and key not in SHARED_DOMAINS:
                 pattern = re.escape(domain).replace(r"\*", "[a-z0-9_.\\-]*")
-                self.patterns.append((tail, re.compile(pattern + r"\Z"), apps))
+                self.patterns.setdefault(key, []).append((re.compile(pattern + r"\Z"), apps))
 
     def matches(self, host: str) -> list[DomainMatch]:
-        """Which indicators name this host (lower-case, no final dot)."""
+        """Which indicators name this host (lower-case, no final dot), most specific first."""
         found: list[DomainMatch] = []
-        labels = host.split(".")
-        for start in range(len(labels) - 1):
-            suffix = ".".join(labels[start:]) if start else host
+        suffix, dot = host, host.find(".")
+        while dot > 0:  # every suffix with at least two labels: the host, then its parents
             for number in self.exact.get(suffix, ()):
                 found.append(DomainMatch(number, suffix))
-            if start:
+            if suffix is not host:
                 for number in self.wildcard.get(suffix, ()):
                     found.append(DomainMatch(number, "*." + suffix))
-        for tail, pattern, apps in self.patterns:
-            if host.endswith(tail) and pattern.match(host):
-                found += [DomainMatch(number, pattern.pattern) for number in apps]
+            for pattern, apps in self.patterns.get(suffix, ()):
+                if pattern.match(host):
+                    found += [DomainMatch(number, pattern.pattern) for number in apps]
+            suffix = suffix[dot + 1 :]
+            dot = suffix.find(".")
         return found
 
 
@@ -179,6 +182,12 @@ def read_history(database: Path, engine: str, domains: DomainIndex) -> tuple[int
     except (sqlite3.Error, ValueError) as error:
         raise InvalidDataError(f"cannot open it ({error})") from None
     try:
+        try:
+            return _read(connection, engine, domains)
+        except sqlite3.OperationalError as error:
+            if "decode" not in str(error):
+                raise
+        # Text that is not UTF-8 (a damaged or planted row): read again, replacing it.
         connection.text_factory = _lenient_text
         return _read(connection, engine, domains)
     except (sqlite3.Error, OverflowError, ValueError, MemoryError) as error:
@@ -189,44 +198,52 @@ def read_history(database: Path, engine: str, domains: DomainIndex) -> tuple[int
 
 _QUERIES = {
     "chromium": (
-        "SELECT id, url, last_visit_time FROM urls",
+        "SELECT id, url FROM urls",
         "SELECT url, visit_time FROM visits WHERE url IN ({})",
+        "SELECT id, last_visit_time FROM urls WHERE id IN ({})",
         WEBKIT_EPOCH_OFFSET_US,
     ),
     "firefox": (
-        "SELECT id, url, last_visit_date FROM moz_places",
+        "SELECT id, url FROM moz_places",
         "SELECT place_id, visit_date FROM moz_historyvisits WHERE place_id IN ({})",
+        "SELECT id, last_visit_date FROM moz_places WHERE id IN ({})",
         0,
     ),
 }
 
 
 def _read(connection, engine: str, domains: DomainIndex) -> tuple[int, list[UrlHit]]:
-    urls_query, visits_query, offset = _QUERIES[engine]
-    matched: dict[int, tuple[str, tuple[DomainMatch, ...], object]] = {}
+    urls_query, visits_query, last_visit_query, offset = _QUERIES[engine]
+    matched: dict[int, tuple[str, tuple[DomainMatch, ...]]] = {}
+    by_host: dict[str, tuple[DomainMatch, ...]] = {}  # a history visits few hosts many times
+    host_match = _URL_HOST.match
     count = 0
-    for row_id, url, last_visit in connection.execute(urls_query):
+    # The loop every URL goes through: kept to a regex match and two dictionary look-ups.
+    for row_id, url in connection.execute(urls_query):
         count += 1
         if type(url) is not str:
             continue
-        host = host_of(url)
-        if not host:
-            continue
-        found = domains.matches(host)
+        found_host = host_match(url)
+        host = found_host.group(1).lower().rstrip(".") if found_host else ""
+        found = by_host.get(host)
+        if found is None:
+            found = by_host[host] = tuple(domains.matches(host)) if host else ()
         if found and type(row_id) is int:
-            matched[row_id] = (url, tuple(found), last_visit)
+            matched[row_id] = (url, found)
     times: dict[int, set[str]] = {row_id: set() for row_id in matched}
+    last_visits: dict[int, object] = {}
     ids = list(matched)
     for start in range(0, len(ids), _SQL_CHUNK):
         chunk = ids[start : start + _SQL_CHUNK]
-        query = visits_query.format(",".join("?" * len(chunk)))
-        for row_id, visit_time in connection.execute(query, chunk):
+        marks = ",".join("?" * len(chunk))
+        for row_id, visit_time in connection.execute(visits_query.format(marks), chunk):
             stamp = visit_iso(visit_time, offset)
             if stamp and row_id in times:
                 times[row_id].add(stamp)
+        last_visits.update(connection.execute(last_visit_query.format(marks), chunk))
     hits = []
-    for row_id, (url, found, last_visit) in matched.items():
-        stamps = times[row_id] or {visit_iso(last_visit, offset)} - {None}
+    for row_id, (url, found) in matched.items():
+        stamps = times[row_id] or {visit_iso(last_visits.get(row_id), offset)} - {None}
         hits.append(UrlHit(url, found, tuple(sorted(stamps))))
     return count, hits
 
