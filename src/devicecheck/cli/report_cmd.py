@@ -101,7 +101,7 @@ def write(args: argparse.Namespace) -> int:
     if not written.intact:
         raise altered_error(redacted, session.id, written.path)
     tell(
-        f"{redacted} for session {session.id} written to {written.path}. It holds sensitive "
-        "details: keep it somewhere only you (and people you trust) can see."
+        f"{redacted} for session {session.id} written to {written.path}. It is not encrypted "
+        "and holds sensitive details: keep it somewhere only you (and people you trust) can see."
     )
     return 0
