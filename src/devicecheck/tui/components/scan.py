@@ -154,7 +154,12 @@ class ScanScreen(BaseScreen):
                 from devicecheck.core.indicators import load_indicators
 
                 indicators = load_indicators(self.devicecheck.data_dir)
-            result = run_scan(indicators, ProgressRelay(self))
+            result = run_scan(
+                indicators,
+                ProgressRelay(self),
+                region=self.devicecheck.region.code,
+                data_dir=self.devicecheck.data_dir,
+            )
             self.post_message(ScanFinished(result))
 
         guarded(self, run)
