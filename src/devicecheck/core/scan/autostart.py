@@ -189,6 +189,8 @@ def parse_script(text: str, location: str) -> list[AutostartEntry]:
     name = _stem(location, ".sh")
     entries = [AutostartEntry(name, location, location)]
     for number, line in _script_lines(text):
+        if "/" not in line:  # runs nothing named by its full path
+            continue
         programs = [program for program in programs_in(line) if program.startswith("/")]
         if programs:
             entries.append(AutostartEntry(basename(programs[-1]), line, f"{location}:{number}"))
