@@ -203,3 +203,28 @@ def test_the_progress_lines_name_each_extra_check_in_words(capsys):
     assert "Looking at 12 running programs..." in err
     assert "Checking browser history..." in err
     assert "browser_history" not in err
+
+
+def test_one_per_thing_keeps_a_checks_own_advice_and_rewords_listed_products_for_the_region():
+    from devicecheck.core.scan.findings import ProcessInfo, one_per_thing
+
+    process = ProcessInfo(4242, "snoopd", "/opt/snoopd", ("/opt/snoopd",), "me", None)
+    own = make_behaviour_finding(
+        kind="autostart",
+        app="a start-up entry that runs a deleted program",
+        category="spyware",
+        severity="medium",
+        confidence="medium",
+        matched=Match("", "autostart", "snoop.desktop"),
+        advice="The check's own words.",
+        detail={"location": "~/.config/autostart/snoop.desktop"},
+    )
+    listed = own._replace(
+        kind="process", app="Snoop", app_id="test:snoop", advice="old", process=process
+    )
+
+    merged = one_per_thing([own, listed], "US")
+
+    assert [f.advice for f in merged if not f.app_id] == ["The check's own words."]
+    [product] = [f for f in merged if f.app_id]
+    assert "800-799" in product.advice and "old" != product.advice

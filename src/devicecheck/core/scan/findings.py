@@ -507,8 +507,9 @@ def one_per_thing(findings: Iterable[Finding], region: str | None = None) -> lis
 
     When several products match the same thing (LOLRMM and the curated list both name
     `sysdiag.exe`), the strongest heads the finding and the others are listed in its
-    `detail["other_products"]`, so one program is never counted twice. A client tool gets
-    client advice.
+    `detail["other_products"]`, so one program is never counted twice. A match with a listed
+    product gets the shared advice for the region (a client tool, client advice); a finding a
+    check built with its own advice (no `app_id`) keeps it.
     """
     grouped: dict[tuple, list[Finding]] = {}
     for finding in findings:
@@ -520,10 +521,12 @@ def one_per_thing(findings: Iterable[Finding], region: str | None = None) -> lis
         detail = dict(head.detail)
         if len(ordered) > 1:
             detail["other_products"] = [_product(other) for other in ordered[1:]]
-        advice = advice_for(
-            head.category, head.kind, head.confidence, region, client=is_client_finding(head)
-        )
-        combined.append(head._replace(detail=detail, advice=advice))
+        if head.app_id:  # a match with a listed product: the shared advice, for the region
+            advice = advice_for(
+                head.category, head.kind, head.confidence, region, client=is_client_finding(head)
+            )
+            head = head._replace(advice=advice)
+        combined.append(head._replace(detail=detail))
     return combined
 
 
