@@ -231,6 +231,28 @@ def test_ld_so_preload_is_reported(tmp_path):
     assert finding.severity == "high"
 
 
+def test_a_shell_start_up_file_setting_ld_preload_is_reported(tmp_path):
+    from devicecheck.core.scan.autostart import AutostartRoots, collect_linux
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".profile").write_text(
+        "export LD_PRELOAD=/home/alex/.cache/.libsync.so\nexport EDITOR=nano\n"
+    )
+    (home / ".bashrc").write_text("export LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libm.so.6\n")
+    entries = collect_linux(AutostartRoots(home, tmp_path / "root")).entries
+    system = tmp_path / "root"
+    (system / "etc").mkdir(parents=True)
+    (system / "etc/passwd").write_text("")
+    outcome = check_way_in(
+        ScanContext((), "linux", home, IndicatorSet((), ()), None, None, (), tuple(entries)),
+        WayInRoots(system),
+    )
+    (finding,) = outcome.findings
+    assert finding.matched.value == "/home/alex/.cache/.libsync.so"
+    assert finding.detail["location"] == f"{home / '.profile'}:1"
+
+
 # --- accounts ----------------------------------------------------------------------------------
 
 PASSWD = """\

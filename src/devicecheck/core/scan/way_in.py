@@ -24,6 +24,7 @@ from devicecheck.core.scan.accounts import (
     when_appeared,
 )
 from devicecheck.core.scan.authorized_keys import AuthorizedKey, parse_authorized_keys
+from devicecheck.core.scan.autostart import AutostartEntry
 from devicecheck.core.scan.connections import ObservedConnection
 from devicecheck.core.scan.findings import (
     CheckOutcome,
@@ -259,6 +260,45 @@ def check_ld_so_preload(
     ]
 
 
+def check_startup_preloads(
+    entries: Iterable[AutostartEntry],
+    region: str | None,
+    system_dirs: Sequence[str] = SYSTEM_PROGRAM_DIRS,
+) -> list[Finding]:
+    """Shell start-up files that set LD_PRELOAD (`core.scan.autostart` keeps those lines as
+    entries named LD_PRELOAD) to a library outside the system folders."""
+    findings = []
+    for entry in entries:
+        if entry.name != "LD_PRELOAD":
+            continue
+        libraries = [
+            library
+            for library in preload_libraries(entry.command)
+            if not is_system_file(library, system_dirs)
+        ]
+        if not libraries:
+            continue
+        what = (
+            f"The start-up file {entry.location} forces {', '.join(libraries)} into every "
+            "program started from there. A library loaded this way runs inside each program "
+            "and can see what you type into it; it is a known way to watch everything and to "
+            "hide software. If you did not add this line, someone else may have."
+        )
+        findings.append(
+            make_behaviour_finding(
+                kind="hidden",
+                app=libraries[0].rpartition("/")[2] or libraries[0],
+                category="spyware",
+                severity="high",
+                confidence="medium",
+                matched=Match("a start-up file setting LD_PRELOAD", "ld_preload", libraries[0]),
+                advice=advice_for_behaviour(what, region),
+                detail={"location": entry.location, "libraries": libraries},
+            )
+        )
+    return findings
+
+
 # --- accounts ------------------------------------------------------------------------------------
 
 
@@ -408,6 +448,7 @@ def _linux_way_in(context, roots, accounts, by_pid, examined, not_examined) -> l
         libraries = []
         not_examined.append(NotExamined(str(preload_file), _why(error)))
     findings += check_ld_so_preload(libraries, str(preload_file), context.region)
+    findings += check_startup_preloads(context.autostart_entries, context.region)
 
     environments, denied = read_environments(by_pid, roots.proc)
     if denied:
