@@ -227,4 +227,4 @@ def test_one_per_thing_keeps_a_checks_own_advice_and_rewords_listed_products_for
 
     assert [f.advice for f in merged if not f.app_id] == ["The check's own words."]
     [product] = [f for f in merged if f.app_id]
-    assert "800-799" in product.advice and "old" != product.advice
+    assert "800-799" in product.advice and product.advice != "old"
