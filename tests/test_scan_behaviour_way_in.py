@@ -183,6 +183,8 @@ def test_a_listener_on_another_port_or_a_connection_is_not_reported():
     assert finding.app == "Remote Desktop (RDP)"
     assert finding.confidence == "medium"
     assert "could not name" in finding.advice
+    # a listener the indicator stage already reported is not reported twice
+    assert check_remote_desktop_listeners(connections, read_process, None, [finding]) == []
 
 
 # --- LD_PRELOAD --------------------------------------------------------------------------------

@@ -55,25 +55,35 @@ RECENT_DAYS = 30
 # --- remote-desktop listeners -----------------------------------------------------------------
 
 
-class _Listener(NamedTuple):
-    address: str
-    port: int
+def already_reported(findings: Iterable[Finding]) -> tuple[set[str], set[int]]:
+    """The listening addresses and the programs the indicator stages already reported as
+    remote access (so one program is not reported twice)."""
+    addresses = {str(f.detail.get("local")) for f in findings if f.detail.get("local")}
+    pids = {
+        f.process.pid for f in findings if f.process is not None and f.category == "remote-access"
+    }
+    return addresses, pids
 
 
 def check_remote_desktop_listeners(
-    connections: Iterable[ObservedConnection], process_of, region: str | None = None
+    connections: Iterable[ObservedConnection],
+    process_of,
+    region: str | None = None,
+    reported: Iterable[Finding] = (),
 ) -> list[Finding]:
-    """A finding for each socket listening on a remote-desktop port, naming who runs it."""
+    """A finding for each socket listening on a remote-desktop port, naming who runs it
+    (unless the indicator stages already reported that address or program)."""
+    addresses, pids = already_reported(reported)
     findings = []
     for connection in connections:
         if connection.status != "LISTEN" or connection.protocol != "tcp":
             continue
-        listener = _Listener(connection.local_ip, connection.local_port)
-        service = REMOTE_DESKTOP_PORTS.get(listener.port)
-        if service is None:
+        service = REMOTE_DESKTOP_PORTS.get(connection.local_port)
+        address = f"{connection.local_ip}:{connection.local_port}"
+        if service is None or address in addresses or connection.pid in pids:
             continue
         process = process_of(connection.pid) if connection.pid else None
-        local_only = listener.address.startswith("127.") or listener.address == "::1"
+        local_only = connection.local_ip.startswith("127.") or connection.local_ip == "::1"
         who = (
             f"the program “{process.name}” (run by {process.username or 'an unknown user'})"
             if process is not None
@@ -86,7 +96,7 @@ def check_remote_desktop_listeners(
             else "It accepts connections from other computers."
         )
         what = (
-            f"{who} is waiting for {service} connections on port {listener.port}. While it runs, "
+            f"{who} is waiting for {service} connections on port {connection.local_port}. While it runs, "
             f"someone who has its password can see this screen and use this computer from "
             f"elsewhere. {reach} If you did not set this up, someone else may have."
         )
@@ -97,10 +107,10 @@ def check_remote_desktop_listeners(
                 category="remote-access",
                 severity="medium",
                 confidence="low" if local_only else "medium",
-                matched=Match(f"{service} port", "ports", f"{listener.address}:{listener.port}"),
+                matched=Match(f"{service} port", "ports", address),
                 process=process,
                 advice=advice_for_behaviour(what[0].upper() + what[1:], region, secret=False),
-                detail={"service": service, "local": f"{listener.address}:{listener.port}"},
+                detail={"service": service, "local": address},
             )
         )
     return findings
@@ -364,7 +374,9 @@ def check_way_in(context: ScanContext, roots: WayInRoots | None = None) -> Check
     and new accounts (Linux)."""
     roots = roots or WayInRoots()
     by_pid = {process.pid: process for process in context.processes}
-    findings = check_remote_desktop_listeners(context.connections, by_pid.get, context.region)
+    findings = check_remote_desktop_listeners(
+        context.connections, by_pid.get, context.region, context.findings
+    )
     examined = {"listening_ports": sum(c.status == "LISTEN" for c in context.connections)}
     not_examined: list[NotExamined] = []
     if context.platform == "win32":
