@@ -13,7 +13,15 @@ import sys
 from pathlib import Path
 
 # What a scan looks up (IndicatorSet.index builds each on first use; never the domains).
-SCAN_LOOKUPS = ("process_names", "autostart_names", "ips", "ports", "exe_paths", "cmdlines")
+SCAN_LOOKUPS = (
+    "process_names",
+    "process_name_patterns",
+    "autostart_names",
+    "ips",
+    "ports",
+    "exe_paths",
+    "cmdlines",
+)
 
 
 def devicecheck_command() -> list[str]:
