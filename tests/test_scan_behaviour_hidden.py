@@ -203,3 +203,26 @@ def test_an_appimage_running_from_its_mount_is_not_reported():
     finally:
         shutil.rmtree(mount)
     assert findings == []
+
+
+def test_a_program_a_list_already_reported_keeps_that_one_finding(tmp_path):
+    from devicecheck.core.scan.findings import Match, make_behaviour_finding
+
+    program = copy_of_sleep(tmp_path, "helper")
+    with running(program) as process:
+        program.unlink()
+        info = read_process(process.pid)
+        listed = make_behaviour_finding(
+            kind="process",
+            app="Helper Spy",
+            category="spyware",
+            severity="high",
+            confidence="medium",
+            matched=Match("helper", "process_names", "helper"),
+            advice="",
+            process=info,
+        )
+        alone = ScanContext((info,), "linux", tmp_path, IndicatorSet((), ()), None, None)
+        reported = alone._replace(findings=(listed,))
+        assert [f.detail["sign"] for f in check_hidden(alone).findings] == ["deleted"]
+        assert check_hidden(reported).findings == ()

@@ -31,7 +31,7 @@ from devicecheck.core.scan.findings import (
     make_behaviour_finding,
 )
 from devicecheck.core.scan.matching import basename
-from devicecheck.core.scan.trusted import SYSTEM_PROGRAM_DIRS, is_system_file
+from devicecheck.core.scan.trusted import SYSTEM_PROGRAM_DIRS, is_system_file, unreported_processes
 
 COMM_LENGTH = 15  # the kernel keeps 15 bytes of a process's own name (TASK_COMM_LEN - 1)
 
@@ -309,7 +309,7 @@ def check_hidden(context: ScanContext) -> CheckOutcome:
     """Linux only: running programs that hide their file or their name."""
     if not context.platform.startswith("linux"):
         return CheckOutcome()
-    by_pid = {process.pid: process for process in context.processes}
+    by_pid = unreported_processes(context)
     observed = observe_hidden(context.processes)
     findings, in_memory = check_hidden_programs(observed.links, by_pid.get, context.region)
     not_examined = []

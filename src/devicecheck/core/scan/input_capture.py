@@ -27,7 +27,7 @@ from devicecheck.core.scan.findings import (
     advice_for_behaviour,
     make_behaviour_finding,
 )
-from devicecheck.core.scan.trusted import SYSTEM_PROGRAM_DIRS, trusted_as
+from devicecheck.core.scan.trusted import SYSTEM_PROGRAM_DIRS, trusted_as, unreported_processes
 
 INPUT_EVENT_PREFIX = "/dev/input/event"
 SYSFS_INPUT = "/sys/class/input"
@@ -197,8 +197,8 @@ def check_input_capture(context: ScanContext) -> CheckOutcome:
         return CheckOutcome()
     if not os.path.isdir(INPUT_EVENT_PREFIX.rpartition("/")[0]):
         return CheckOutcome(examined={"input_device_readers_checked": 0})
-    by_pid = {process.pid: process for process in context.processes}
-    observed = input_holders(by_pid)
+    by_pid = unreported_processes(context)
+    observed = input_holders(process.pid for process in context.processes)
     findings = check_input_holders(observed.holders, by_pid.get, context.region)
     not_examined = ()
     if observed.denied:

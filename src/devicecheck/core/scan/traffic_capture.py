@@ -26,7 +26,7 @@ from devicecheck.core.scan.findings import (
     advice_for_behaviour,
     make_behaviour_finding,
 )
-from devicecheck.core.scan.trusted import SYSTEM_PROGRAM_DIRS, trusted_as
+from devicecheck.core.scan.trusted import SYSTEM_PROGRAM_DIRS, trusted_as, unreported_processes
 
 PROC_NET_PACKET = "/proc/net/packet"
 SYSFS_NET = "/sys/class/net"
@@ -193,8 +193,9 @@ def check_traffic_capture(context: ScanContext) -> CheckOutcome:
     except OSError as error:
         sockets = []
         not_examined.append(NotExamined(PROC_NET_PACKET, f"could not be read ({error.strerror})"))
-    by_pid = {process.pid: process for process in context.processes}
-    holders = packet_socket_holders((s.inode for s in sockets), by_pid)
+    holders = packet_socket_holders(
+        (s.inode for s in sockets), (process.pid for process in context.processes)
+    )
     if holders.denied:
         not_examined.append(
             NotExamined(
@@ -215,7 +216,8 @@ def check_traffic_capture(context: ScanContext) -> CheckOutcome:
             )
         )
     interfaces = promiscuous_interfaces()
-    findings = check_packet_sockets(holders.by_pid, by_pid.get, context.region)
+    unreported = unreported_processes(context)
+    findings = check_packet_sockets(holders.by_pid, unreported.get, context.region)
     findings += check_promiscuous(interfaces, context.region)
     return CheckOutcome(
         findings=tuple(findings),

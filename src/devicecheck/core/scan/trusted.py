@@ -11,7 +11,7 @@ import re
 import stat
 from collections.abc import Sequence
 
-from devicecheck.core.scan.findings import ProcessInfo
+from devicecheck.core.scan.findings import ProcessInfo, ScanContext
 from devicecheck.core.scan.matching import basename
 
 # Folders where only the package manager (root) puts programs: the FHS (refspecs.linuxfoundation
@@ -93,3 +93,10 @@ def trusted_as(
     if name in names and is_system_file(program, system_dirs):
         return name
     return None
+
+
+def unreported_processes(context: ScanContext) -> dict[int, ProcessInfo]:
+    """The running processes by pid, less those the indicator stages already reported: one
+    running program is one finding, and a program a list names keeps that finding."""
+    reported = {finding.process.pid for finding in context.findings if finding.process}
+    return {p.pid: p for p in context.processes if p.pid not in reported}
