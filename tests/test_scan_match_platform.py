@@ -284,3 +284,25 @@ def test_a_stix_process_name_matches_only_on_the_platform_the_bundle_states(tmp_
     found = {f["process"]["pid"] for f in document["findings"] if f["process"]}
     assert payload.pid not in found  # an iOS/Android process name, not this Linux program
     assert snoopd.pid in found  # the bundle says Linux
+
+
+@given(
+    st.lists(st.text(max_size=24), max_size=4),
+    st.lists(st.text(max_size=30), max_size=3),
+    st.lists(st.sampled_from(["windows", "macos", "linux", "ios", "android"]), max_size=2),
+    st.text(max_size=30),
+    st.sampled_from(["linux", "darwin", "win32", "freebsd"]),
+)
+def test_matching_any_imported_names_and_paths_never_raises(names, paths, platforms, seen, where):
+    """Names and path patterns come from files a person imports: odd ones must not break a scan."""
+    indicator_set = indicators(
+        app("fuzz", process_names=tuple(names), exe_paths=tuple(paths), platforms=tuple(platforms))
+    )
+    matcher = Matcher(indicator_set, where)
+
+    for found in (
+        *matcher.names(seen, seen + ".exe"),
+        *matcher.path(seen),
+        *matcher.path("C:/" + seen),
+    ):
+        assert found.match.field in {"process_names", "exe_paths"}
