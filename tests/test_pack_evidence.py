@@ -249,3 +249,43 @@ def test_verify_py_gives_exit_0_1_or_2_and_one_line_for_any_files(
     code = pack_verify.main(["verify.py", str(folder)])
     assert code in (0, 1)
     assert code == 1 or log == b""  # only an empty log with a well-formed empty list passes
+
+
+def test_a_protected_folder_packs_to_plaintext_that_verifies(tmp_path: Path) -> None:
+    data_dir = tmp_path / "home"
+    passphrase = tmp_path / "pass"
+    passphrase.write_text("correct horse battery staple 42\n")
+    env = {"DEVICECHECK_PASSPHRASE_FILE": str(passphrase)}
+    created = run_cli("session", "new", "--json", data_dir=data_dir)
+    session_id = json.loads(created.stdout)["id"]
+    assert (
+        run_cli("protect", "--passphrase-file", str(passphrase), data_dir=data_dir).returncode == 0
+    )
+    photo = tmp_path / "IMG_7.png"
+    Image.new("RGB", (300, 200), (200, 0, 0)).save(photo)
+    added = run_cli(
+        "log",
+        "add-incident",
+        "--what",
+        "He posted a photo of my front door",
+        "--attach",
+        str(photo),
+        "--session",
+        session_id,
+        data_dir=data_dir,
+        env=env,
+    )
+    assert added.returncode == 0, added.stderr
+    stored = b"".join(p.read_bytes() for p in (data_dir / "evidence").rglob("*") if p.is_file())
+    assert b"front door" not in stored and photo.read_bytes() not in stored  # encrypted at rest
+    output = tmp_path / "pack.zip"
+    result = run_cli("pack", session_id, "-o", str(output), data_dir=data_dir, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "not encrypted" in result.stderr
+    folder = unpack(output, tmp_path / "pack")
+    assert (folder / "evidence" / "files").is_dir()
+    assert run_verify(folder).returncode == 0
+    assert "data:image/jpeg;base64," in (folder / "report.html").read_text(encoding="utf-8")
+    locked = run_cli("pack", session_id, "-o", str(tmp_path / "x.zip"), data_dir=data_dir)
+    assert_one_line_error(locked, 2)  # no passphrase: refused, nothing written
+    assert not (tmp_path / "x.zip").exists()

@@ -198,12 +198,15 @@ def test_a_broken_image_attachment_is_listed_by_name_not_a_crash(
 def test_a_decompression_bomb_is_not_decoded(tmp_path: Path) -> None:
     from PIL import Image
 
-    from devicecheck.core.report.evidence_files import thumbnail
+    from devicecheck.core.report.evidence_files import thumbnail_of
 
     bomb = tmp_path / "bomb.png"
     Image.new("1", (12000, 12000)).save(bomb)  # 144 megapixels in a few kilobytes
     assert bomb.stat().st_size < 1_000_000
-    assert thumbnail(bomb) is None
+    assert thumbnail_of(bomb.read_bytes()) is None
+    small = tmp_path / "small.png"
+    Image.new("RGB", (800, 600), (1, 2, 3)).save(small)
+    assert thumbnail_of(small.read_bytes())[:3] == b"\xff\xd8\xff"  # a JPEG
 
 
 def _pdf_pages(data: ReportData, tmp_path: Path) -> list[str]:

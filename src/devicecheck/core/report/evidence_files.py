@@ -1,8 +1,10 @@
-"""Reading attachment files kept in the evidence log, a chunk at a time, and image thumbnails.
+"""Attachment files kept in the evidence log, for reports and packs: a chunk at a time, and
+image thumbnails.
 
-Only this module opens `evidence/files/<sha256>` for reports and packs, so a change to how
-attachments are stored is made here once. A file is never held whole: packs stream it in
-1 MiB chunks and thumbnails let Pillow read what it needs.
+Everything goes through the evidence package's own attachment API (`stored_path`,
+`open_attachment` with the folder's keys), so a protected folder's encrypted copies are read as
+plaintext and a plain folder's as they are. A file is never held whole except one image at a
+time while its thumbnail is made (and only a file that starts like an image and is not huge).
 """
 
 from __future__ import annotations
@@ -11,62 +13,84 @@ import io
 import re
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 from devicecheck.core.datadir import DataDir
 from devicecheck.core.files import refuse_symlink
 
-CHUNK = 1 << 20
 THUMBNAIL_PIXELS = 480  # the longest side of a thumbnail
 MAX_IMAGE_PIXELS = 60_000_000  # a larger image (or a decompression bomb) is shown by name only
+MAX_IMAGE_BYTES = 40 * 1024 * 1024  # a larger file is not decoded for a thumbnail
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic")
+_IMAGE_STARTS = (
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",  # JPEG
+    b"GIF87a",
+    b"GIF89a",
+    b"BM",
+    b"II*\x00",  # TIFF
+    b"MM\x00*",
+)
 
 
-def attachment_path(data_dir: DataDir, sha256: str) -> Path | None:
-    """The stored copy of an attachment, or None when the name is not a SHA-256 or it is gone."""
-    if not _SHA256.match(sha256):
-        return None
-    from devicecheck.core.evidence.attachments import stored_path
-    from devicecheck.core.protection import keys_for
+class StoredFiles:
+    """The attachment copies of one data folder."""
 
-    # In a protected folder the copy has a keyed name and is encrypted (core.protection).
-    path = stored_path(data_dir.evidence / "files", sha256, keys_for(data_dir.root))
-    try:
-        refuse_symlink(path)
-    except Exception:
-        return None
-    return path if path.is_file() else None
+    def __init__(self, data_dir: DataDir) -> None:
+        from devicecheck.core.evidence import EvidenceLog
+
+        log = EvidenceLog(data_dir)
+        self.files_dir = log.files_dir
+        self.keys: Any = log.keys() if log.path.exists() else None
+        log.close()
+
+    def has(self, sha256: str) -> bool:
+        from devicecheck.core.evidence.attachments import stored_path
+
+        if not isinstance(sha256, str) or not _SHA256.match(sha256):
+            return False
+        path = stored_path(self.files_dir, sha256, self.keys)
+        try:
+            refuse_symlink(path)
+        except Exception:  # a planted link is not ours to follow
+            return False
+        return path.is_file()
+
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        """The file's plaintext, chunk by chunk (1 MiB)."""
+        from devicecheck.core.evidence.attachments import open_attachment
+
+        yield from open_attachment(self.files_dir, sha256, self.keys)
+
+    def thumbnail(self, sha256: str) -> bytes | None:
+        """A JPEG thumbnail of an image attachment, or None (not an image, unreadable, huge)."""
+        if not self.has(sha256):
+            return None
+        try:
+            data = bytearray()
+            for chunk in self.chunks(sha256):
+                if not data and not chunk.startswith(_IMAGE_STARTS) and not _is_webp(chunk):
+                    return None
+                data += chunk
+                if len(data) > MAX_IMAGE_BYTES:
+                    return None
+        except Exception:  # an unreadable or undecryptable copy: verify names it
+            return None
+        return thumbnail_of(bytes(data))
 
 
-def attachment_chunks(path: Path) -> Iterator[bytes]:
-    """The attachment's plaintext (decrypted chunk by chunk in a protected folder)."""
-    from devicecheck.core.evidence.attachments import ATTACHMENT_LABEL
-    from devicecheck.core.protection import decrypt_stream, keys_for, protected_root_of
-
-    root = protected_root_of(path)
-    keys = keys_for(root) if root is not None else None
-    with open(path, "rb") as handle:
-        if keys is not None:
-            yield from decrypt_stream(keys, ATTACHMENT_LABEL, handle)
-            return
-        while chunk := handle.read(CHUNK):
-            yield chunk
+def _is_webp(head: bytes) -> bool:
+    return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
 
 
-def thumbnail(path: Path) -> bytes | None:
-    """A JPEG thumbnail of an image file, or None when it is not an image Pillow can read."""
+def thumbnail_of(data: bytes) -> bytes | None:
+    """A JPEG thumbnail of image bytes, or None when Pillow cannot read them safely."""
     from PIL import Image
-
-    from devicecheck.core.protection import protected_root_of
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            source = path
-            if protected_root_of(path) is not None:  # decrypted in memory (an image is a few MB)
-                source = io.BytesIO(b"".join(attachment_chunks(path)))
-            with Image.open(source) as image:
+            with Image.open(io.BytesIO(data)) as image:
                 if image.width * image.height > MAX_IMAGE_PIXELS:
                     return None
                 image.draft("RGB", (THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))

@@ -715,13 +715,10 @@ def _amendments(entries: Sequence[Any], log: _LogView) -> dict[str, list[Amendme
 
 
 def _attachment_row(
-    data_dir: DataDir, data: dict[str, Any], recorded_at: str, seq: int | None, altered: bool
+    stored: Any, data: dict[str, Any], recorded_at: str, seq: int | None, altered: bool
 ) -> AttachmentRow:
-    from devicecheck.core.report.evidence_files import attachment_path, thumbnail
-
     name = _text(data.get("name") or data.get("original_name") or data.get("filename"))
     sha256 = _text(data.get("sha256"))
-    path = attachment_path(data_dir, sha256)
     return AttachmentRow(
         name=name or "(unnamed file)",
         sha256=sha256,
@@ -729,7 +726,7 @@ def _attachment_row(
         note=_text(data.get("note")),
         recorded_at=recorded_at,
         seq=seq,
-        thumbnail=thumbnail(path) if path is not None else None,
+        thumbnail=stored.thumbnail(sha256) if stored is not None else None,
         altered=altered,
     )
 
@@ -743,6 +740,9 @@ def _incidents_and_attachments(
     data_dir: DataDir, session_id: str, entries: Sequence[Any], log: _LogView
 ) -> tuple[tuple[IncidentRow, ...], tuple[AttachmentRow, ...]]:
     """Incidents numbered in the order they happened (else recorded); loose attachments."""
+    from devicecheck.core.report.evidence_files import StoredFiles
+
+    stored = StoredFiles(data_dir) if log.integrity.exists else None
     amendments = _amendments(entries, log)
     incidents: list[IncidentRow] = []
     for entry in entries:
@@ -751,7 +751,7 @@ def _incidents_and_attachments(
         fields = _incident_fields(entry.data)
         altered = log.altered(entry.seq)
         files = tuple(
-            _attachment_row(data_dir, raw, entry.recorded_at, entry.seq, altered)
+            _attachment_row(stored, raw, entry.recorded_at, entry.seq, altered)
             for raw in entry.data.get("attachments") or ()
             if isinstance(raw, dict)
         )
@@ -779,7 +779,7 @@ def _incidents_and_attachments(
     ordered = sorted(incidents, key=lambda r: (_moment(r.when or r.recorded_at), r.seq))
     numbered = tuple(dataclasses.replace(row, number=n) for n, row in enumerate(ordered, 1))
     loose = tuple(
-        _attachment_row(data_dir, entry.data, entry.recorded_at, entry.seq, log.altered(entry.seq))
+        _attachment_row(stored, entry.data, entry.recorded_at, entry.seq, log.altered(entry.seq))
         for entry in entries
         if entry.kind == "attachment"
     )

@@ -37,7 +37,7 @@ from devicecheck.core.files import PRIVATE_FILE_MODE, fsync_directory, refuse_sy
 from devicecheck.core.helplines import Region
 from devicecheck.core.report import check_output, render_document
 from devicecheck.core.report.dates import format_moment
-from devicecheck.core.report.evidence_files import attachment_chunks, attachment_path
+from devicecheck.core.report.evidence_files import StoredFiles
 from devicecheck.core.report.layout import layout
 from devicecheck.core.report.model import ReportData, build_report
 from devicecheck.core.sessions import Session
@@ -102,8 +102,9 @@ def write_pack(
                 pack.writestr("report.html", render_document(document, "html"))
                 pack.writestr("evidence/manifest.json", json.dumps(manifest, indent=1) + "\n")
                 pack.writestr("evidence/log.jsonl", b"".join(cut.lines))
+                stored = StoredFiles(data_dir) if cut.files else None
                 for sha256 in cut.files:
-                    _stream_file(pack, data_dir, sha256)
+                    _stream_file(pack, stored, sha256)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, output)
@@ -126,6 +127,7 @@ def _cut(
         return _Cut([], [], [], {})
     with EvidenceLog(data_dir) as log:
         raw = log.complete_lines()
+    stored = StoredFiles(data_dir)
     cut = _Cut([], [], [], {})
     for number, line in enumerate(raw.split(b"\n")[:-1], 1):
         try:
@@ -140,7 +142,7 @@ def _cut(
         cut.included.append(entry.seq)
         for record in _attached(entry):
             sha256 = record.get("sha256")
-            if isinstance(sha256, str) and attachment_path(data_dir, sha256) is not None:
+            if isinstance(sha256, str) and stored.has(sha256):
                 cut.files.setdefault(sha256, str(record.get("name", "")))
     return cut
 
@@ -153,15 +155,14 @@ def _attached(entry: Any) -> list[dict[str, Any]]:
     return []
 
 
-def _stream_file(pack: zipfile.ZipFile, data_dir: DataDir, sha256: str) -> None:
-    path = attachment_path(data_dir, sha256)
-    if path is None:
+def _stream_file(pack: zipfile.ZipFile, stored: StoredFiles | None, sha256: str) -> None:
+    if stored is None:
         return
     info = zipfile.ZipInfo(f"evidence/files/{sha256}")
     info.compress_type = zipfile.ZIP_STORED  # photos and PDFs are compressed already
     info.external_attr = (0o600 & 0xFFFF) << 16
     with pack.open(info, "w", force_zip64=True) as target:
-        for chunk in attachment_chunks(path):
+        for chunk in stored.chunks(sha256):
             target.write(chunk)
 
 
