@@ -250,7 +250,9 @@ def test_saved_scan_then_scan_on_this_machine(tmp_path):
     assert changed[("accounts", "gone")]["detail"]["items"] == [
         "intruder (user number 1005, shell /bin/bash)"
     ]
-    assert changed[("autostart", "new")]["detail"]["when"].startswith("between 3 November 2025 and ")
+    assert changed[("autostart", "new")]["detail"]["when"].startswith(
+        "between 3 November 2025 and "
+    )
 
 
 def test_a_plain_baseline_planted_in_a_protected_folder_is_refused(tmp_path):
@@ -286,3 +288,32 @@ def test_the_plain_result_words_a_change_as_seen_not_as_a_list_match(tmp_path):
     assert "change since the last saved scan" in text
     assert "Seen: the baseline of the last saved scan: 'intruder (user number 1005" in text
     assert "(the list says 'the baseline" not in text
+
+
+def test_remote_access_tools_are_the_products_the_lists_recognised():
+    from devicecheck.core.scan.findings import Match, make_behaviour_finding
+
+    def finding(kind: str, app: str):
+        return make_behaviour_finding(
+            kind=kind,
+            app=app,
+            category="remote-access",
+            severity="medium",
+            confidence="medium",
+            matched=Match("x", "process_names", "x"),
+            advice="",
+        )
+
+    items = items_of(
+        accounts=[],
+        key_files=[],
+        autostart=[],
+        connections=[],
+        processes=[],
+        findings=[
+            finding("process", "TeamViewer"),
+            finding("access", "SSH key “a”"),
+            finding("changed", "New since the last saved scan: account"),
+        ],
+    )
+    assert items["remote_access"] == ("TeamViewer",)

@@ -133,8 +133,17 @@ def port_items(connections: Iterable[ObservedConnection], name_of: Mapping[int, 
     return items
 
 
+INDICATOR_KINDS = frozenset({"process", "connection", "listener", "autostart"})
+
+
 def remote_access_items(findings: Iterable[Finding]) -> list[str]:
-    return [finding.app for finding in findings if finding.category == "remote-access"]
+    """The remote-access products the indicator lists recognised (not the behaviour signs:
+    those are recorded as what they are, accounts, keys and ports)."""
+    return [
+        finding.app
+        for finding in findings
+        if finding.category == "remote-access" and finding.kind in INDICATOR_KINDS
+    ]
 
 
 def items_of(
