@@ -4,7 +4,8 @@ Chromium-based browsers (Chrome, Chromium, Edge, Brave) keep one "user data" fol
 sub-folder per profile (`Default`, `Profile 1`, ...), each holding `History`, `Preferences` and
 `Extensions/`. Firefox lists its profiles in `profiles.ini` (`Path=` relative to the folder
 holding the file when `IsRelative=1`, absolute otherwise); folders that hold a
-`places.sqlite` beside it, or under `Profiles/`, are included too, so a profile removed from
+`places.sqlite`, `extensions.json` or `prefs.js` beside it, or under `Profiles/`, are included
+too, so a profile removed from
 `profiles.ini` is still read. Shared by the browser-history and browser-extension checks.
 """
 
@@ -55,6 +56,7 @@ FIREFOX_FOLDERS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 # A Chromium profile folder holds at least one of these.
 _CHROMIUM_PROFILE_MARKERS = ("History", "Preferences", "Secure Preferences", "Extensions")
+_FIREFOX_PROFILE_MARKERS = ("places.sqlite", "extensions.json", "prefs.js")
 # Folders in a Chromium user-data folder that are not profiles, however they look.
 _NOT_PROFILES = frozenset({"System Profile", "Crashpad", "ShaderCache", "GrShaderCache"})
 MAX_PROFILES_PER_BROWSER = 200  # a planted folder of a million sub-folders stops here
@@ -112,7 +114,11 @@ def firefox_profiles(browser: str, root: Path) -> list[BrowserProfile]:
     for path, relative in parse_profiles_ini(text):
         folders.append(root / path if relative else Path(path))
     for parent in (root, root / "Profiles"):
-        folders += [f for f in _subfolders(parent) if os.path.lexists(f / "places.sqlite")]
+        folders += [
+            f
+            for f in _subfolders(parent)
+            if any(os.path.lexists(f / marker) for marker in _FIREFOX_PROFILE_MARKERS)
+        ]
     unique = list(dict.fromkeys(os.path.normpath(f) for f in folders))
     return [
         BrowserProfile(browser, Path(folder).name, Path(folder), "firefox")

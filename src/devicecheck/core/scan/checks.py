@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from devicecheck.core.scan.baseline import check_baseline
+from devicecheck.core.scan.browser_extensions import check_browser_extensions
 from devicecheck.core.scan.browser_history import check_browser_history
 from devicecheck.core.scan.findings import CheckOutcome, ScanContext
 from devicecheck.core.scan.hidden import check_hidden
@@ -34,6 +35,7 @@ Check = Callable[[ScanContext], CheckOutcome]
 EXTRA_CHECKS: list[Check] = []
 EXTRA_CHECKS.append(check_browser_history)
 EXTRA_CHECKS.append(check_hosts_file)
+EXTRA_CHECKS.append(check_browser_extensions)
 EXTRA_CHECKS.append(check_input_capture)
 EXTRA_CHECKS.append(check_hidden)
 EXTRA_CHECKS.append(check_way_in)
