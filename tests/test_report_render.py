@@ -253,3 +253,34 @@ def test_format_moment_never_fails_on_any_stored_time(text: str, region: str) ->
 
     words = format_moment(text, region or "GB")
     assert isinstance(words, str)
+
+
+@pytest.mark.skipif(
+    __import__("shutil").which("pdftotext") is None, reason="pdftotext is not installed"
+)
+def test_arabic_after_hebrew_is_joined_as_it_is_alone(tmp_path: Path) -> None:
+    """Joined Arabic letters are narrower than unjoined ones: the Arabic words after Hebrew in
+    one paragraph must come out exactly as wide as the same words alone."""
+    import re
+    import subprocess
+
+    from devicecheck.core.report.layout import Document, Section
+    from devicecheck.core.report.pdf import render_pdf
+
+    def arabic_widths(text: str) -> list[float]:
+        document = Document("t", "now", "20261130-abcdef", (), (Section("s", "S", (text,)),))
+        path = tmp_path / "shaped.pdf"
+        path.write_bytes(render_pdf(document))
+        boxes = subprocess.run(
+            ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        words = re.findall(r'xMin="([\d.]+)"[^>]*xMax="([\d.]+)"[^>]*>([^<]+)<', boxes)
+        return [
+            round(float(x1) - float(x0), 1)
+            for x0, x1, word in words
+            if re.search("[\u0600-\u06ff]", word)
+        ]
+
+    alone = arabic_widths("مرحبا بكم")
+    assert len(alone) == 2
+    assert arabic_widths("שלום עולם مرحبا بكم") == alone
