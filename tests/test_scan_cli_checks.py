@@ -228,3 +228,13 @@ def test_one_per_thing_keeps_a_checks_own_advice_and_rewords_listed_products_for
     assert [f.advice for f in merged if not f.app_id] == ["The check's own words."]
     [product] = [f for f in merged if f.app_id]
     assert "800-799" in product.advice and product.advice != "old"
+
+
+def test_counts_and_dual_use_advice_read_as_sentences():
+    from devicecheck.core.scan.coverage import counted
+    from devicecheck.core.scan.findings import advice_for
+
+    assert counted(1, "network connection") == "1 network connection"
+    assert counted(3, "start-up entry", "start-up entries") == "3 start-up entries"
+    advice = advice_for("remote-access", "process", "medium", "GB")
+    assert "If you did not expect it, do not remove it straight away" in advice

@@ -167,16 +167,19 @@ class _StageLines:
 
 
 def render_result(result: ScanResult, region: Region) -> str:
+    from devicecheck.core.scan.coverage import counted
+
     lines: list[str] = []
     if result.findings:
         lines += [region.emergency.text, ""]
     examined = result.examined
     lines.append(
         f"Scan of this computer ({result.host}), finished {result.finished_at}. Looked at "
-        f"{examined.get('processes', 0)} running programs, "
-        f"{examined.get('connections', 0)} network connections and "
-        f"{examined.get('autostart_entries', 0)} start-up entries, against "
-        f"{examined.get('indicator_apps', 0)} known products{_of_loaded(examined)}."
+        f"{counted(examined.get('processes', 0), 'running program')}, "
+        f"{counted(examined.get('connections', 0), 'network connection')} and "
+        f"{counted(examined.get('autostart_entries', 0), 'start-up entry', 'start-up entries')}, "
+        f"against {counted(examined.get('indicator_apps', 0), 'known product')}"
+        f"{_of_loaded(examined)}."
     )
     lines.append("")
     if result.findings:

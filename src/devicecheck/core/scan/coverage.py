@@ -39,15 +39,26 @@ def core_coverage(examined: Mapping[str, int]) -> list[Coverage]:
     processes = examined.get("processes", 0)
     connections = examined.get("connections", 0)
     entries = examined.get("autostart_entries", 0)
-    programs = f"compared with {processes} running programs"
+    programs = f"compared with {counted(processes, 'running program')}"
     return [
         Coverage("process_names", processes > 0, f"{programs} (names)"),
         Coverage("exe_paths", processes > 0, f"{programs} (program files) and start-up entries"),
         Coverage("cmdline_patterns", processes > 0, f"{programs} (command lines)"),
-        Coverage("autostart_names", entries > 0, f"compared with {entries} start-up entries"),
-        Coverage("ips", connections > 0, f"compared with {connections} network connections"),
+        Coverage(
+            "autostart_names",
+            entries > 0,
+            f"compared with {counted(entries, 'start-up entry', 'start-up entries')}",
+        ),
+        Coverage(
+            "ips", connections > 0, f"compared with {counted(connections, 'network connection')}"
+        ),
         Coverage("ports", connections > 0, "compared with the ports this computer listens on"),
     ]
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """`1 running program`, `3 running programs`."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
 def complete_coverage(indicators: IndicatorSet, found: Iterable[Coverage]) -> tuple[Coverage, ...]:

@@ -352,9 +352,13 @@ def help_words(region: str | None) -> str:
     return help_phrase(region)
 
 
-def record_first_advice(region: str | None, *, remove: str = "remove it") -> str:
-    """The ending every finding's advice shares: record first, talk to the region's help."""
-    return _RECORD_FIRST.format(remove=remove, help=help_words(region))
+def record_first_advice(
+    region: str | None, *, remove: str = "remove it", mid_sentence: bool = False
+) -> str:
+    """The ending every finding's advice shares: record first, talk to the region's help.
+    `mid_sentence` continues a sentence ("If you did not expect it, do not remove it...")."""
+    text = _RECORD_FIRST.format(remove=remove, help=help_words(region))
+    return text[0].lower() + text[1:] if mid_sentence else text
 
 
 def advice_for(
@@ -365,10 +369,12 @@ def advice_for(
     `client` is a tool that connects out (a viewer, an SSH client): it is worded as such.
     """
     if client:
-        text = _DUAL_USE_QUESTION.format(what=_CLIENT_WHAT) + record_first_advice(region)
+        text = _DUAL_USE_QUESTION.format(what=_CLIENT_WHAT) + record_first_advice(
+            region, mid_sentence=True
+        )
     elif category in DUAL_USE_CATEGORIES:
         what = _DUAL_USE_WHAT.get(category, "")
-        text = _DUAL_USE_QUESTION.format(what=what) + record_first_advice(region)
+        text = _DUAL_USE_QUESTION.format(what=what) + record_first_advice(region, mid_sentence=True)
     else:
         text = _SECRET_WATCHING + record_first_advice(region, remove="uninstall it") + _SAFER_DEVICE
     if kind == "listener":
