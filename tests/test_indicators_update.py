@@ -430,3 +430,37 @@ def test_a_damaged_pointer_is_one_clear_error_and_the_next_update_repairs_it(hom
         load_indicators(home)
     update(home, server)
     assert load_indicators(home).index.ips["192.0.2.50"]
+
+
+def test_an_update_in_a_protected_folder_is_sealed_and_reads_back(home, server):
+    """The list, its metadata and the pointer go through write_private: nothing readable at
+    rest, and after the folder is protected the update still loads."""
+    from devicecheck.core import protect_folder, protection
+
+    server.routes["/ioc.yaml"] = body(GOOD.encode())
+    update(home, server)  # before protection: converted by protect
+    home.ensure(home.root)
+    protect_folder.protect(home.root, "a long test passphrase", protection.KdfParameters(n=2**12))
+    try:
+        server.routes["/ioc.yaml"] = body(NEWER.encode())
+        update(home, server)
+        at_rest = b"".join(p.read_bytes() for p in updated_dir(home).rglob("*") if p.is_file())
+        assert b"newspy.example" not in at_rest and b"192.0.2.51" not in at_rest
+        assert "192.0.2.51" in load_indicators(home).index.ips
+    finally:
+        protection.forget_keys()
+
+
+def test_a_list_stored_before_versioned_folders_is_read_then_replaced(home, server):
+    legacy = updated_dir(home) / "feed.yaml"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text(GOOD)
+    (legacy.parent / "feed.yaml.meta.json").write_text(
+        json.dumps({"format": "echap", "source_id": "update-feed-yaml", "url": "x"})
+    )
+    assert load_indicators(home).index.ips["192.0.2.50"]
+    server.routes["/feed.yaml"] = body(NEWER.encode())
+    update(home, server, "/feed.yaml")
+    assert not legacy.exists() and not (legacy.parent / "feed.yaml.meta.json").exists()
+    indicators = load_indicators(home)
+    assert "192.0.2.51" in indicators.index.ips and "192.0.2.50" not in indicators.index.ips

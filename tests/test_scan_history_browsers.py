@@ -120,6 +120,11 @@ def test_planted_chrome_and_firefox_history_give_url_and_visit_time_through_the_
         f"[Profile1]\nName=work\nIsRelative=0\nPath={elsewhere}\n"
     )
     chrome_folder = sorted(os.listdir(home / ".config/google-chrome/Default"))
+    # The running "browser" holds its database locked: reading it in place fails.
+    direct = sqlite3.connect(home / ".config/google-chrome/Default/History", timeout=0.1)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        direct.execute("SELECT count(*) FROM urls").fetchall()
+    direct.close()
     try:
         result = run_cli("scan", "--json", data_dir=data_dir, env={"HOME": str(home)})
         # The "running browser" was not disturbed: it still writes, and no file was added.
