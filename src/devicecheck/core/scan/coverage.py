@@ -72,6 +72,9 @@ def complete_coverage(indicators: IndicatorSet, found: Iterable[Coverage]) -> tu
     for item in found:
         if item.kind not in by_kind or (item.used and not by_kind[item.kind].used):
             by_kind[item.kind] = item
+        elif item.used:  # two checks used one kind (domains: browser history, hosts file)
+            also = item.how.removeprefix("compared with ")
+            by_kind[item.kind] = item._replace(how=f"{by_kind[item.kind].how} and {also}")
     for kind in _EVERY_KIND:
         if kind in held and kind not in by_kind:
             by_kind[kind] = Coverage(kind, False, _NEVER_HERE.get(kind, "not used by this scan"))
