@@ -25,6 +25,7 @@ import contextlib
 import io
 import json
 import os
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -99,8 +100,13 @@ def header_path(root: Path) -> Path:
 def is_protected(root: Path) -> bool:
     """Whether the data folder at `root` is protected (has a protection header)."""
     path = header_path(root)
-    refuse_symlink(path)
-    return path.exists()
+    try:
+        info = os.lstat(path)  # one call: checked on every append
+    except FileNotFoundError:
+        return False
+    if stat.S_ISLNK(info.st_mode):
+        refuse_symlink(path)
+    return True
 
 
 def is_unlocked(root: Path) -> bool:
@@ -459,6 +465,8 @@ def _folder_keys(data_key: bytes) -> FolderKeys:
 
 
 def _key(root: Path) -> Path:
+    if isinstance(root, Path) and root.is_absolute():
+        return root  # the common case, on every append: no new Path
     return Path(root).absolute()
 
 

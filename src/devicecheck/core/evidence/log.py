@@ -144,18 +144,21 @@ class EvidenceLog:
     ) -> Entry:
         """Add one entry; it is on disk (fsync'd) when this returns."""
         check_new_entry(kind, data, session, author)
-        # Bytes that were not UTF-8 (a file name, an argument) are kept as \xNN, not refused.
-        data = without_surrogates(data)  # type: ignore[assignment]
-        author = escape_undecodable(author)
-        keys = self.keys()  # a locked protected folder stops here, before anything is written
+        # A locked protected folder stops here, before anything is written. (Whether a log in
+        # the protected form lost its header is checked below, only when the tail is read.)
+        keys = self.keys(check_form=False)
         fd, identity = self._lock_and_open()
         try:
             tail = self._tail(fd, identity, keys)
+            if keys is None and tail.seq == 0 and identity[1] > 0:
+                self.keys()  # entries there, none readable as plain: refused if sealed
             if tail.torn_from is not None:
                 raise DeviceCheckError(
                     f"the evidence log ends in an incomplete line; {REPAIR_HINT}"
                 )
-            entry, stored = _write_entry(fd, tail, kind, data, session, author, keys)
+            entry, stored = _write_entry(
+                fd, tail, kind, data, session, author, keys, size_before=identity[1]
+            )
             self._known_tail = (
                 _file_identity(os.fstat(fd)),
                 _Tail(entry.seq, entry.hash, None, stored),
@@ -164,12 +167,12 @@ class EvidenceLog:
         finally:
             self._lock.release()
 
-    def keys(self) -> FolderKeys | None:
+    def keys(self, check_form: bool = True) -> FolderKeys | None:
         """The folder's keys when it is protected (LockedError if they cannot be had), else None.
-        A log in the protected form in a folder without its header is refused, never written to
-        in plaintext."""
+        With `check_form`, a log in the protected form in a folder without its header is
+        refused, never written to in plaintext."""
         keys = protection.keys_for(self.root)
-        if keys is None and self._looks_sealed():
+        if keys is None and check_form and self._looks_sealed():
             raise InvalidDataError(
                 "the evidence log is protected but the folder's protection header "
                 f"({protection.HEADER_NAME}) is missing; restore it from a backup"
@@ -512,10 +515,20 @@ def _sealed_entry(
     author: str,
     keys: FolderKeys | None,
 ) -> tuple[Entry, bytes]:
-    """The next entry and the line to store: the ordinary line, sealed in a protected folder."""
-    entry, line = seal_entry(
-        seq=tail.seq + 1, prev=tail.hash, kind=kind, data=data, session=session, author=author
-    )
+    """The next entry and the line to store: the ordinary line, sealed in a protected folder.
+    Bytes that were not UTF-8 (a file name, an argument) are kept as \\xNN, not refused."""
+    try:
+        entry, line = seal_entry(
+            seq=tail.seq + 1, prev=tail.hash, kind=kind, data=data, session=session, author=author
+        )
+    except DeviceCheckError:
+        escaped, escaped_author = without_surrogates(data), escape_undecodable(author)
+        if escaped == data and escaped_author == author:
+            raise
+        entry, line = seal_entry(
+            seq=tail.seq + 1, prev=tail.hash, kind=kind, data=escaped,  # type: ignore[arg-type]
+            session=session, author=escaped_author,
+        )  # fmt: skip
     if keys is not None:
         line, _ = sealed.seal_line(keys, entry.seq, tail.stored, line[:-1])
     return entry, line
@@ -529,11 +542,13 @@ def _write_entry(
     session: str | None,
     author: str,
     keys: FolderKeys | None,
+    *,
+    size_before: int,
 ) -> tuple[Entry, str]:
-    """Write the next entry; on a failed write or fsync the file is cut back to where it was.
-    Returns the entry and the hash of the stored line (the entry's own hash when plaintext)."""
+    """Write the next entry; on a failed write or fsync the file is cut back to `size_before`
+    (its size when the lock was taken). Returns the entry and the hash of the stored line (the
+    entry's own hash when plaintext)."""
     entry, line = _sealed_entry(tail, kind, data, session, author, keys)
-    size_before = os.fstat(fd).st_size
     try:
         _write_all(fd, line)
         os.fsync(fd)
