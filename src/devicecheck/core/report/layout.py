@@ -423,7 +423,7 @@ def _answer_tone(value: str, severity: str) -> str:
 
 def _finding_record(data: ReportData, row: FindingRow) -> Record:
     process = f"{row.process_name} (process {row.pid})" if row.pid else row.process_name
-    detail = tuple((name.capitalize(), value, True) for name, value in row.detail)
+    detail = tuple((name.capitalize(), value, len(value) > 40) for name, value in row.detail)
     heading = f"{row.app}: {row.category or row.kind} ({row.severity or 'unknown'} severity)"
     if row.altered:
         heading = f"[{ALTERED}] {heading}"
@@ -431,7 +431,7 @@ def _finding_record(data: ReportData, row: FindingRow) -> Record:
         heading,
         _fields(
             ("Found as", row.kind),
-            ("What matched", row.matched, True),
+            ("What matched", row.matched, len(row.matched) > 60),
             ("Confidence", row.confidence),
             ("Program", process),
             ("Started", _when(data, row.started_at)),
