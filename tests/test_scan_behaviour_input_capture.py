@@ -165,3 +165,20 @@ def test_any_sysfs_text_gives_an_answer(text):
 def test_the_check_runs_only_on_linux(tmp_path):
     context = ScanContext((), "darwin", tmp_path, IndicatorSet((), ()), None, None)
     assert check_input_capture(context).findings == ()
+
+
+def test_the_whole_check_on_a_real_process(tmp_path, device):
+    program = copy_of_sleep(tmp_path / "bin", "notes-sync")
+    with running(program, holding=device) as process:
+        info = read_process(process.pid)
+        context = ScanContext((info,), "linux", tmp_path, IndicatorSet((), ()), None, None)
+        outcome = check_input_capture(context, prefix_of(device))
+        (finding,) = outcome.findings
+        assert finding.process.pid == process.pid
+        assert outcome.examined == {"input_device_readers_checked": 1}
+        # a program a list already reported keeps that one finding
+        reported = context._replace(findings=(finding._replace(kind="process"),))
+        assert check_input_capture(reported, prefix_of(device)).findings == ()
+    assert check_input_capture(context, str(tmp_path / "none" / "event")).examined == {
+        "input_device_readers_checked": 0
+    }

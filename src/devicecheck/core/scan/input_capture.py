@@ -191,14 +191,15 @@ def _finding(process: ProcessInfo, keyboards: list[str], region: str | None) -> 
     )
 
 
-def check_input_capture(context: ScanContext) -> CheckOutcome:
-    """Linux only: processes holding a keyboard's input device open."""
+def check_input_capture(context: ScanContext, prefix: str = INPUT_EVENT_PREFIX) -> CheckOutcome:
+    """Linux only: processes holding a keyboard's input device open (`prefix`: where the
+    devices are, a parameter for tests)."""
     if not context.platform.startswith("linux"):
         return CheckOutcome()
-    if not os.path.isdir(INPUT_EVENT_PREFIX.rpartition("/")[0]):
+    if not os.path.isdir(prefix.rpartition("/")[0]):  # no input devices: nothing can read one
         return CheckOutcome(examined={"input_device_readers_checked": 0})
     by_pid = unreported_processes(context)
-    observed = input_holders(process.pid for process in context.processes)
+    observed = input_holders((process.pid for process in context.processes), prefix)
     findings = check_input_holders(observed.holders, by_pid.get, context.region)
     not_examined = ()
     if observed.denied:
