@@ -226,3 +226,22 @@ def test_a_program_a_list_already_reported_keeps_that_one_finding(tmp_path):
         reported = alone._replace(findings=(listed,))
         assert [f.detail["sign"] for f in check_hidden(alone).findings] == ["deleted"]
         assert check_hidden(reported).findings == ()
+
+
+def test_the_scan_command_reports_a_running_program_whose_file_was_deleted(tmp_path):
+    import json
+
+    from tests.conftest import run_cli
+
+    program = copy_of_sleep(tmp_path / "bin", "update-helper")
+    with running(program) as process:
+        program.unlink()
+        result = run_cli("scan", "--json", data_dir=tmp_path / "data")
+    assert result.returncode == 1, result.stderr
+    document = json.loads(result.stdout)
+    (finding,) = [
+        f for f in document["findings"] if f["process"] and f["process"]["pid"] == process.pid
+    ]
+    assert finding["kind"] == "hidden"
+    assert finding["detail"]["sign"] == "deleted"
+    assert finding["source"]["id"] == "behaviour"
