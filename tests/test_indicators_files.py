@@ -130,7 +130,7 @@ def test_a_file_no_check_can_use_is_refused_by_import(tmp_path, data_dir):
     result = run_cli("indicators", "import", str(path), data_dir=data_dir)
     assert_one_line_error(result, 1)
     assert "holds no indicators any devicecheck check can use" in result.stderr
-    assert "file hashes" in result.stderr
+    assert "(it holds only 1 file hash)" in result.stderr
     assert not (data_dir / "indicators" / "imported").exists() or not list(
         (data_dir / "indicators" / "imported").iterdir()
     )
@@ -142,7 +142,7 @@ def test_scan_indicators_refuses_a_file_this_computer_cannot_use(tmp_path, data_
     result = run_cli("scan", "--indicators", str(path), data_dir=data_dir)
     assert_one_line_error(result, 2)  # the scan keeps exit 1 for "something found"
     assert "holds no indicators this computer's scan can use" in result.stderr
-    assert "Android package names" in result.stderr
+    assert "(it holds only 1 Android package name)" in result.stderr
     imported = run_cli("indicators", "import", str(path), data_dir=data_dir)
     assert imported.returncode == 0, imported.stderr  # a phone check can use it
     assert "This computer's scan can use none of them." in imported.stderr

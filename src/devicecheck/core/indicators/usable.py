@@ -28,17 +28,17 @@ NOT_USED = {
     "certificates": "signing certificates (a phone over USB shows only a short code of them)",
     "file_hashes": "file hashes",
 }
-LABELS = {
-    "process_names": "program names",
-    "exe_paths": "install paths",
-    "cmdline_patterns": "command-line patterns",
-    "autostart_names": "start-up entry names",
-    "domains": "domains",
-    "ips": "IP addresses",
-    "ports": "ports",
-    "packages": "Android package names",
-    "certificates": "signing certificates",
-    "file_hashes": "file hashes",
+LABELS = {  # kind -> (one, several)
+    "process_names": ("program name", "program names"),
+    "exe_paths": ("install path", "install paths"),
+    "cmdline_patterns": ("command-line pattern", "command-line patterns"),
+    "autostart_names": ("start-up entry name", "start-up entry names"),
+    "domains": ("domain", "domains"),
+    "ips": ("IP address", "IP addresses"),
+    "ports": ("port", "ports"),
+    "packages": ("Android package name", "Android package names"),
+    "certificates": ("signing certificate", "signing certificates"),
+    "file_hashes": ("file hash", "file hashes"),
 }
 
 
@@ -94,7 +94,7 @@ def _listed(counts: dict[str, int], uses: dict[str, str]) -> str:
     parts = []
     for kind, count in counts.items():
         use = f" ({uses[kind]})" if kind in uses else ""
-        parts.append(f"{count} {LABELS[kind]}{use}")
+        parts.append(f"{count} {LABELS[kind][count != 1]}{use}")
     return ", ".join(parts)
 
 

@@ -461,8 +461,10 @@ def check_browser_extensions(context: ScanContext) -> CheckOutcome:
     """Extensions that an indicator list names, or that read everything and came from outside
     the store, in every browser profile of this user."""
     extensions, problems, profiles = list_extensions(context.home, context.platform)
+    count = len(extensions)
     how = (
-        f"listed {len(extensions)} extensions in {profiles} browser profiles"
+        f"listed {count} extension{'s' * (count != 1)} in {profiles} browser "
+        f"profile{'s' * (profiles != 1)}"
         if profiles
         else "no browser profile was found or readable"
     )
