@@ -317,3 +317,24 @@ def test_remote_access_tools_are_the_products_the_lists_recognised():
         ],
     )
     assert items["remote_access"] == ("TeamViewer",)
+
+
+def test_a_browser_extension_installed_since_the_last_saved_scan_is_new(tmp_path):
+    home = tmp_path / "home"
+    profile = home / ".mozilla/firefox/abc.default-release"
+    profile.mkdir(parents=True)
+    (home / ".mozilla/firefox/profiles.ini").write_text(
+        "[Profile0]\nName=default-release\nIsRelative=1\nPath=abc.default-release\n"
+    )
+    addon = {"id": "helper@example", "type": "extension", "location": "app-profile",
+             "signedState": 2, "active": True, "defaultLocale": {"name": "Helper"}}  # fmt: skip
+    (profile / "extensions.json").write_text(json.dumps({"schemaVersion": 36, "addons": [addon]}))
+    base = Baseline("2026-11-03T09:12:00Z", None, {"browser_extensions": ()})
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / BASELINE_NAME).write_bytes(encode_baseline(base))
+    context = ScanContext((), "linux", home, IndicatorSet((), ()), DataDir(data), None)
+    (finding,) = check_baseline(context, system=tmp_path).findings
+    assert finding.detail["what"] == "browser_extensions"
+    assert finding.detail["items"] == ["Firefox abc.default-release: Helper (helper@example)"]
+    assert "A new browser extension appeared between 3 " in finding.advice

@@ -2,8 +2,8 @@
 
 Each saved scan (`scan --save`) records a baseline in the data folder: the user accounts that
 can log in, the keys in `authorized_keys`, the start-up entries, the listening network ports,
-and the remote-access tools the scan recognised. (Browser extensions are not part of it yet:
-no check in this version lists them.) The next scan compares this computer with that baseline
+the remote-access tools the scan recognised and the browser extensions installed (through
+`core.scan.browser_extensions`). The next scan compares this computer with that baseline
 and reports what is new and what is gone, with the dates of both scans: "a new start-up entry
 appeared between 3 and 10 November 2026". That is evidence in itself.
 
@@ -25,6 +25,7 @@ from typing import NamedTuple
 from devicecheck.core.scan.accounts import Account, parse_passwd, read_text
 from devicecheck.core.scan.authorized_keys import parse_authorized_keys
 from devicecheck.core.scan.autostart import AutostartEntry
+from devicecheck.core.scan.browser_extensions import InstalledExtension, list_extensions
 from devicecheck.core.scan.connections import ObservedConnection
 from devicecheck.core.scan.findings import (
     CheckOutcome,
@@ -64,6 +65,7 @@ KINDS: Mapping[str, tuple[str, str, str]] = {
     "autostart": ("start-up entry", "start-up entries", "spyware"),
     "listening_ports": ("listening network port", "listening network ports", "remote-access"),
     "remote_access": ("remote-access tool", "remote-access tools", "remote-access"),
+    "browser_extensions": ("browser extension", "browser extensions", "spyware"),
 }
 _ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|\+00:00)$")
 _MONTHS = (
@@ -146,6 +148,12 @@ def remote_access_items(findings: Iterable[Finding]) -> list[str]:
     ]
 
 
+def extension_items(extensions: Iterable[InstalledExtension]) -> list[str]:
+    """One line per installed extension: browser, profile, name and id (not the version, which
+    changes with every update)."""
+    return [f"{e.browser} {e.profile}: {e.name} ({e.id})" for e in extensions]
+
+
 def items_of(
     *,
     accounts: Sequence[Account],
@@ -154,6 +162,7 @@ def items_of(
     connections: Iterable[ObservedConnection],
     processes: Iterable[ProcessInfo],
     findings: Iterable[Finding],
+    extensions: Iterable[InstalledExtension] = (),
 ) -> dict[str, tuple[str, ...]]:
     name_of = {process.pid: process.name for process in processes}
     parts = {
@@ -162,6 +171,7 @@ def items_of(
         "autostart": autostart_items(autostart),
         "listening_ports": port_items(connections, name_of),
         "remote_access": remote_access_items(findings),
+        "browser_extensions": extension_items(extensions),
     }
     return {kind: tuple(sorted(set(values))) for kind, values in parts.items()}
 
@@ -364,7 +374,9 @@ def _finding(
 
 def _current_items(context: ScanContext, system: Path) -> dict[str, tuple[str, ...]]:
     accounts = accounts_of(system, context.platform)
+    extensions, _, _ = list_extensions(context.home, context.platform)
     return items_of(
+        extensions=extensions,
         accounts=accounts,
         key_files=key_files_for(accounts, context.home, system),
         autostart=context.autostart_entries,
