@@ -145,3 +145,17 @@ def test_this_machine_shows_no_traffic_capture():
 def test_the_check_runs_only_on_linux(tmp_path):
     context = ScanContext((), "darwin", tmp_path, IndicatorSet((), ()), None, None)
     assert check_traffic_capture(context) == check_traffic_capture(context)._replace(findings=())
+
+
+@needs_packet_sockets
+def test_the_whole_check_reports_a_real_capture_and_counts_the_sockets():
+    process = _start([sys.executable, "-c", CAPTURE])
+    try:
+        info = read_process(process.pid)
+        context = ScanContext((info,), "linux", Path.home(), IndicatorSet((), ()), None, None)
+        outcome = check_traffic_capture(context)
+    finally:
+        process.kill()
+        process.wait()
+    assert [f.process.pid for f in outcome.findings if f.process] == [process.pid]
+    assert outcome.examined["packet_sockets"] >= 1
