@@ -388,6 +388,8 @@ def _whole_words(needle: str, text: str) -> bool:
 def extension_findings(
     extensions: list[InstalledExtension], indicators: IndicatorSet, region: str | None
 ) -> list[Finding]:
+    if not extensions:
+        return []
     domains = DomainIndex.of(indicators)
     findings = []
     for extension in extensions:

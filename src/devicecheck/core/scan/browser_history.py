@@ -110,7 +110,12 @@ class DomainIndex:
 
     @classmethod
     def of(cls, indicators: IndicatorSet) -> "DomainIndex":
-        return cls(indicators.index.domains)
+        """The set's domain index, built once per set (the history, hosts-file and extension
+        checks all use it; building it costs several milliseconds of each scan)."""
+        cached = indicators.__dict__.get("_domain_index")
+        if cached is None:
+            cached = indicators.__dict__["_domain_index"] = cls(indicators.index.domains)
+        return cached
 
     def __len__(self) -> int:
         return len(self.exact) + len(self.wildcard) + sum(map(len, self.patterns.values()))
@@ -324,7 +329,7 @@ class ProfileHistory(NamedTuple):
 
 
 def read_profiles(
-    profiles: Iterable[BrowserProfile], domains: DomainIndex
+    profiles: Iterable[BrowserProfile], indicators: IndicatorSet
 ) -> tuple[list[ProfileHistory], list[NotExamined]]:
     """The history of each profile that has one, each read from a private copy."""
     read: list[ProfileHistory] = []
@@ -336,6 +341,7 @@ def read_profiles(
     ]
     if not with_history:
         return read, problems
+    domains = DomainIndex.of(indicators)
     try:
         copies = PrivateCopy().__enter__()
     except OSError as error:
@@ -432,8 +438,7 @@ def scan_history(
     *,
     profiles: Callable[[Path, str], list[BrowserProfile]] = find_profiles,
 ) -> CheckOutcome:
-    domains = DomainIndex.of(indicators)
-    histories, problems = read_profiles(profiles(home, platform), domains)
+    histories, problems = read_profiles(profiles(home, platform), indicators)
     count = len(histories)
     how = (
         f"compared with browser history of {count} profile{'s' if count != 1 else ''}"

@@ -8,6 +8,7 @@ and tracker block lists put thousands of such lines there.
 """
 
 import os
+import stat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,6 +27,7 @@ from devicecheck.core.scan.findings import (
 )
 
 MAX_HOSTS_BYTES = 16 * 1024 * 1024
+_LOCAL_NAMES = ("localhost", ".localdomain", ".local", ".lan", ".home.arpa", ".internal")
 _BLOCKING = frozenset({"0.0.0.0", "::", "::1", "::0", "0:0:0:0:0:0:0:0", "0:0:0:0:0:0:0:1"})
 
 
@@ -62,7 +64,7 @@ def read_hosts(path: Path) -> str:
     """The hosts file's text; OSError when it cannot be read (or is not a regular file)."""
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with open(descriptor, "rb") as handle:
-        if not os.path.isfile(path):
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             raise OSError("not a regular file")
         return handle.read(MAX_HOSTS_BYTES).decode("utf-8", "replace")
 
@@ -79,6 +81,20 @@ def scan_hosts(path: Path, indicators: IndicatorSet, region: str | None = None) 
             coverage=(Coverage("domains", False, "not compared with the hosts file: " + reason),),
         )
     entries = parse_hosts(text)
+    # Most hosts files name only this computer: no domain index is built for those.
+    named = [e for e in entries if "." in e.name and not e.name.endswith(_LOCAL_NAMES)]
+    findings, blocked = _named_entries(path, named, indicators, region) if named else ([], 0)
+    return CheckOutcome(
+        findings=tuple(findings),
+        examined={"hosts_entries": len(entries), "hosts_entries_blocking_indicators": blocked},
+        coverage=(Coverage("domains", True, f"compared with the hosts file ({path})"),),
+    )
+
+
+def _named_entries(
+    path: Path, entries: list[HostsEntry], indicators: IndicatorSet, region: str | None
+) -> tuple[list[Finding], int]:
+    """(findings for entries that send a listed domain somewhere, entries that block one)."""
     domains = DomainIndex.of(indicators)
     findings = []
     blocked = 0
@@ -91,11 +107,7 @@ def scan_hosts(path: Path, indicators: IndicatorSet, region: str | None = None) 
             continue
         for match in dict.fromkeys(matches):
             findings.append(_finding(path, entry, indicators, match.app, match.indicator, region))
-    return CheckOutcome(
-        findings=tuple(findings),
-        examined={"hosts_entries": len(entries), "hosts_entries_blocking_indicators": blocked},
-        coverage=(Coverage("domains", True, f"compared with the hosts file ({path})"),),
-    )
+    return findings, blocked
 
 
 def _finding(
