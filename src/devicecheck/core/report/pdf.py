@@ -340,10 +340,28 @@ class _Writer:
             except Exception:  # a thumbnail is our own JPEG; if fpdf2 refuses it, say so
                 self.write(f"(image {image.caption} could not be drawn)", size=8.5)
                 continue
-            row_height = max(row_height, float(info.rendered_height))
+            height = float(info.rendered_height)
+            self.caption(image.caption, x, pdf.y + height + 3, width)
+            row_height = max(row_height, height + 4)
             x += width + 4
         pdf.y += row_height + 2
         pdf.x = pdf.l_margin
+
+    def caption(self, text: str, x: float, y: float, width: float) -> None:
+        """A thumbnail's caption, cut to the thumbnail's width."""
+        pdf = self.pdf
+        font = (pdf.font_family, pdf.font_style, pdf.font_size_pt)
+        pdf.set_font("DejaVu", "", 7)
+        text = self.visible(text)
+        self._use_fallbacks("" if self.covered.issuperset(map(ord, text)) else text)
+        widths = self._widths("", 7)
+        while len(text) > 1 and _width(text, widths, self._measure_any) > width:
+            text = text[:-2] + "…"
+        if self.covered.issuperset(map(ord, text)) and not _RTL.search(text):
+            pdf.text(x, y, text)
+        elif not _RTL.search(text):
+            self._text_runs(text, x, y, widths)
+        pdf.set_font(*font)
 
     def record(self, record: Record) -> None:
         pdf = self.pdf
