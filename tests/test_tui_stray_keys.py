@@ -96,5 +96,6 @@ async def test_the_answer_keys_are_said_on_screen(data_dir: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, WalkthroughScreen))
         hint = str(app.screen.query_one("#keys").render())
-    assert "Letters you type only go into the note" in hint
-    assert all(key in hint for key in ("Ctrl+Y", "Ctrl+N", "Ctrl+T", "Ctrl+S"))
+        buttons = [str(b.label) for b in app.screen.query("#answers Button")]
+    assert "Typing only fills the note" in hint
+    assert buttons == ["Yes Ctrl+Y", "No Ctrl+N", "Not sure Ctrl+T", "Skip Ctrl+S"]

@@ -16,7 +16,7 @@ import pytest
 pytestmark = pytest.mark.skipif(
     shutil.which("tmux") is None, reason="tmux is not installed (CI installs it via .ci/run)"
 )
-APP_WORDS = ("danger", "Quick exit", "devicecheck", "Check by myself", "999")
+APP_WORDS = ("danger", "Quick exit", "devicecheck", "Caseworker-assisted session", "999")
 
 
 def tmux(*args: str) -> str:
@@ -54,7 +54,7 @@ def test_quick_exit_in_a_real_terminal_leaves_nothing_on_screen(tmp_path: Path) 
         def screen() -> str:
             return tmux("capture-pane", "-p", "-t", session)
 
-        assert wait_until(lambda: "Check by myself" in screen()), screen()
+        assert wait_until(lambda: "Caseworker-assisted session" in screen()), screen()
         assert "If you are in danger now, call 999." in screen()
         assert "Quick exit: Ctrl+X or F12" in screen()
 
@@ -103,22 +103,22 @@ def test_f12_started_from_a_shell_leaves_no_earlier_output_in_the_scrollback(
             return tmux("capture-pane", "-p", "-t", session)
 
         def everything() -> str:
-            return tmux("capture-pane", "-p", "-S", "-", "-t", session)
+            return tmux("capture-pane", "-p", "-J", "-S", "-", "-t", session)
 
         typed(session, f"echo He followed me home; echo {secret}")
         assert wait_until(lambda: everything().count(secret) >= 2), everything()
         typed(session, shlex.quote(str(program)))
-        assert wait_until(lambda: "Check by myself" in screen()), screen()
+        assert wait_until(lambda: "Caseworker-assisted session" in screen()), screen()
         tmux("send-keys", "-t", session, "F12")
         # Back at the prompt: the shell printed a fresh "$ " and the app is gone.
-        assert wait_until(lambda: "Check by myself" not in screen() and "$" in screen())
+        assert wait_until(lambda: "Caseworker-assisted session" not in screen() and "$" in screen())
         time.sleep(0.5)
         history = everything()
         assert secret not in history, history
         assert "He followed me home" not in history, history
         for word in APP_WORDS:
             assert word not in history, history
-        leftover = [line for line in history.splitlines() if line.strip()]
+        leftover = [line.strip() for line in history.splitlines() if line.strip()]
         assert leftover == ["$"], leftover
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
@@ -134,7 +134,7 @@ def test_plain_walk_stopped_on_a_terminal_clears_screen_and_scrollback(
     try:
 
         def everything() -> str:
-            return tmux("capture-pane", "-p", "-S", "-", "-t", session)
+            return tmux("capture-pane", "-p", "-J", "-S", "-", "-t", session)
 
         typed(session, f"echo {secret}")
         typed(session, f"{shlex.quote(str(program))} walk --plain")
@@ -148,7 +148,7 @@ def test_plain_walk_stopped_on_a_terminal_clears_screen_and_scrollback(
         time.sleep(0.5)
         history = everything()
         assert secret not in history, history
-        assert [line for line in history.splitlines() if line.strip()] == ["$"], history
+        assert [line.strip() for line in history.splitlines() if line.strip()] == ["$"], history
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
 
@@ -172,14 +172,14 @@ def test_a_sentence_typed_at_a_question_in_a_real_terminal_answers_nothing(
             return tmux("capture-pane", "-p", "-t", session)
 
         typed(session, f"{shlex.quote(str(program))} walk --session {session_id}")
-        assert wait_until(lambda: "Letters you type only go into the note" in screen()), screen()
+        assert wait_until(lambda: "Typing only fills the note" in screen()), screen()
         sentence = "not sure which email is the recovery one, yes? skip. check every device"
         typed(session, sentence)
         typed(session, sentence)
         assert wait_until(lambda: "Note kept" in screen()), screen()
         time.sleep(0.5)
         tmux("send-keys", "-t", session, "F12")
-        assert wait_until(lambda: "Letters you type" not in screen())
+        assert wait_until(lambda: "Typing only fills" not in screen())
         saved = json.loads((home / "sessions" / f"{session_id}.json").read_text("utf-8"))
         assert saved["answers"] == {} and saved["scans"] == [] and saved["findings"] == []
         assert not (home / "evidence" / "log.jsonl").exists()

@@ -21,7 +21,7 @@ from devicecheck.tui.components.cover_tracks import cover_tracks_markdown
 from devicecheck.tui.messages import ReportWritten
 from devicecheck.tui.work import guarded, plain_message
 
-FORMATS = (("Web page (HTML)", "html"), ("PDF", "pdf"), ("Markdown", "md"), ("Plain text", "txt"))
+FORMATS = (("Web page", "html"), ("PDF", "pdf"), ("Markdown", "md"), ("Plain text", "txt"))
 REPORT_CONSENT = (
     "A report of this session will be written to a file on this computer: your answers, the "
     "notes, anything found, and whether the evidence log is intact. It is not sent anywhere; "
@@ -180,7 +180,8 @@ class SummaryScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         answered = len(self.session.answers)
-        yield Static(f"Summary: {answered} questions answered", classes="title", id="heading")
+        questions = "question" if answered == 1 else "questions"
+        yield Static(f"Summary: {answered} {questions} answered", classes="title", id="heading")
         with VerticalScroll(id="summary"):
             yield Markdown(summary_markdown(self.session, self.checklists, self.devicecheck.region))
             if self.is_caseworker:
@@ -195,7 +196,7 @@ class SummaryScreen(BaseScreen):
             yield Button("End session (Ctrl+D)", id="end-session", compact=True)
         with Horizontal(id="export"):
             yield Select(FORMATS, value="html", allow_blank=False, id="format")
-            yield Input(placeholder="File (empty: the reports folder)", id="output")
+            yield Input(placeholder="File (optional)", id="output")
             yield Button("Export report", id="export-report", variant="primary")
         yield Footer()
 

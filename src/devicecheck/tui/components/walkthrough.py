@@ -40,11 +40,14 @@ SAVE_FINDING_TEXT = (
     "this computer that police or a solicitor can use. Before you change or remove anything, "
     "record it first: the other person may notice."
 )
-ANSWER_KEYS_HINT = (
-    "Letters you type only go into the note. To answer: Ctrl+Y yes, found | Ctrl+N no | "
-    "Ctrl+T not sure | Ctrl+S skip (or click a button)."
+ANSWER_KEYS_HINT = "Typing only fills the note. Answer with the keys below:"
+NOTE_KEPT = "Note kept: it is saved with the answer you choose below."
+ANSWERS = (
+    ("yes", "Yes Ctrl+Y"),
+    ("no", "No Ctrl+N"),
+    ("unsure", "Not sure Ctrl+T"),
+    ("skip", "Skip Ctrl+S"),
 )
-NOTE_KEPT = "Note kept: it is saved with the answer you choose (Ctrl+Y, Ctrl+N, Ctrl+T or Ctrl+S)."
 
 
 def question_markdown(stop: Stop, region_code: str | None) -> str:
@@ -113,7 +116,9 @@ class WalkthroughScreen(BaseScreen):
             yield Label("This area", classes="bar-label")
             yield ProgressBar(id="area-bar", show_eta=False, show_percentage=False)
             yield Label(id="area-count", classes="count")
-            yield Label("All", classes="bar-label")
+            yield Label(
+                "Essentials" if self.session.path == "essentials" else "All", classes="bar-label"
+            )
             yield ProgressBar(id="overall-bar", show_eta=False, show_percentage=False)
             yield Label(id="overall-count", classes="count")
         with VerticalScroll(id="item"):
@@ -125,10 +130,9 @@ class WalkthroughScreen(BaseScreen):
             yield Input(placeholder="Caseworker's note on this question (kept apart)", id="cw-note")
         yield Static(ANSWER_KEYS_HINT, id="keys", markup=False)
         with Horizontal(classes="buttons", id="answers"):
-            yield Button("Yes, found", id="yes", variant="error", compact=True)
-            yield Button("No", id="no", compact=True)
-            yield Button("Not sure", id="unsure", compact=True)
-            yield Button("Skip", id="skip", compact=True)
+            for value, label in ANSWERS:
+                variant = "error" if value == "yes" else "default"
+                yield Button(label, id=value, variant=variant, compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -145,10 +149,8 @@ class WalkthroughScreen(BaseScreen):
         position = [s for s in self.stops if s.checklist.id == stop.checklist.id].index(stop) + 1
         answer = self.session.answers.get(stop.item.id)
         answered = f"your answer: {ANSWER_LABELS[answer.value]}" if answer else "not answered yet"
-        path = "Essentials, " if self.session.path == "essentials" else ""
         self.query_one("#area", Static).update(
-            f"{path}{stop.checklist.title}: question {position} of {progress.area_total} "
-            f"({answered})"
+            f"{stop.checklist.title}, question {position} of {progress.area_total}: {answered}"
         )
         self.query_one("#area-bar", ProgressBar).update(
             total=progress.area_total, progress=progress.area_answered
