@@ -338,3 +338,18 @@ def test_a_browser_extension_installed_since_the_last_saved_scan_is_new(tmp_path
     assert finding.detail["what"] == "browser_extensions"
     assert finding.detail["items"] == ["Firefox abc.default-release: Helper (helper@example)"]
     assert "A new browser extension appeared between 3 " in finding.advice
+
+
+def test_a_fifo_planted_as_the_baseline_is_not_waited_on(tmp_path):
+    import threading
+
+    os.mkfifo(tmp_path / BASELINE_NAME)
+    result: list = []
+    thread = threading.Thread(
+        target=lambda: result.append(check_baseline(_context(tmp_path))), daemon=True
+    )
+    thread.start()
+    thread.join(10)
+    assert result, "still waiting on the FIFO"
+    (problem,) = result[0].not_examined
+    assert "not used" in problem.reason

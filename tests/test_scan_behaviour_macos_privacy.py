@@ -234,3 +234,23 @@ def test_any_plist_shape_gives_profiles_or_nothing(document):
 def test_the_check_runs_only_on_macos(tmp_path):
     linux = ScanContext((), "linux", tmp_path, IndicatorSet((), ()), None, None)
     assert check_macos_privacy(linux).findings == ()
+
+
+def test_a_fifo_planted_as_the_database_is_not_waited_on(tmp_path):
+    import os
+    import threading
+
+    home = tmp_path / "home"
+    database = home / TCC_RELATIVE
+    database.parent.mkdir(parents=True)
+    os.mkfifo(database)
+    result: list = []
+    thread = threading.Thread(
+        target=lambda: result.append(check_macos_privacy(context(home), tmp_path / "r")),
+        daemon=True,
+    )
+    thread.start()
+    thread.join(10)
+    assert result, "still waiting on the FIFO"
+    (problem,) = result[0].not_examined
+    assert "not a regular file" in problem.reason

@@ -306,3 +306,29 @@ def test_this_machine_shows_no_way_in():
     outcome = check_way_in(context_for(Path.home(), ordinary_processes(), connections))
     assert outcome.findings == ()
     assert outcome.examined["accounts"] > 0
+
+
+def _finishes(work, seconds: float = 10.0):
+    """`work()`'s result, or a failure if it has not finished in time (a read waiting forever
+    on a FIFO would hang the scan)."""
+    import threading
+
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(work()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert result, "still waiting"
+    return result[0]
+
+
+def test_a_fifo_planted_as_authorized_keys_is_not_waited_on(tmp_path):
+    ssh = tmp_path / "home" / ".ssh"
+    ssh.mkdir(parents=True)
+    os.mkfifo(ssh / "authorized_keys")
+    system = tmp_path / "root"
+    (system / "etc").mkdir(parents=True)
+    (system / "etc/passwd").write_text("")
+    outcome = _finishes(lambda: check_way_in(context_for(tmp_path / "home"), WayInRoots(system)))
+    assert outcome.findings == ()
+    (problem,) = outcome.not_examined
+    assert problem.what.endswith("authorized_keys") and "not a regular file" in problem.reason

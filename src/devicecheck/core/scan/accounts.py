@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from devicecheck.core.scan.procfs import read_regular
+
 # shadow(5) and passwd(5): these shells refuse a login.
 NO_LOGIN_SHELLS = frozenset({"nologin", "false", "sync", "shutdown", "halt"})
 SKELETON_FILE = ".bash_logout"
@@ -70,6 +72,6 @@ def when_appeared(account: Account, shadow_days: dict[str, int], root: Path) -> 
 
 
 def read_text(path: Path, limit: int = 4 * 1024 * 1024) -> str:
-    """A small system file as text (OSError as the system raises it)."""
-    with open(path, "rb") as handle:
-        return handle.read(limit).decode("utf-8", "replace")
+    """A small system file as text (OSError as the system raises it; a FIFO or device in its
+    place is refused, never waited on)."""
+    return read_regular(path, limit).decode("utf-8", "replace")

@@ -18,6 +18,7 @@ observe (`items_of`) -> compare (`changes`) -> judge (`check_changes`).
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -254,7 +255,8 @@ def load_baseline(data_root: Path) -> Baseline | None:
     DeviceCheckError when the protected folder is locked."""
     path = baseline_path(data_root)
     try:
-        if os.lstat(path).st_size > MAX_BASELINE_BYTES:
+        status = os.lstat(path)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_BASELINE_BYTES:
             raise InvalidDataError(f"{path} is damaged or was not written by devicecheck")
         from devicecheck.core.protection import read_private  # only when there is a baseline
 

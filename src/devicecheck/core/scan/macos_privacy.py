@@ -36,6 +36,7 @@ from devicecheck.core.scan.findings import (
     advice_for_behaviour,
     make_behaviour_finding,
 )
+from devicecheck.core.scan.procfs import read_regular
 from devicecheck.errors import InvalidDataError
 
 SERVICES: Mapping[str, str] = {
@@ -86,14 +87,13 @@ def _private_copy(database: Path, folder: Path) -> Path:
     for suffix in ("", "-wal", "-shm"):
         source = Path(f"{database}{suffix}")
         try:
-            with open(source, "rb") as reader:
-                if os.fstat(reader.fileno()).st_size > MAX_DATABASE_BYTES:
-                    raise InvalidDataError(f"{database} is too large to be a TCC database")
-                data = reader.read(MAX_DATABASE_BYTES + 1)
+            data = read_regular(source, MAX_DATABASE_BYTES + 1)
         except FileNotFoundError:
             if suffix:
                 continue
             raise
+        if len(data) > MAX_DATABASE_BYTES:
+            raise InvalidDataError(f"{database} is too large to be a TCC database")
         Path(f"{target}{suffix}").write_bytes(data)
     return target
 

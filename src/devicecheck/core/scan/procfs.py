@@ -1,11 +1,14 @@
-"""Reading Linux's /proc for the behaviour checks: open files, program links and environments.
+"""Reading Linux's /proc for the behaviour checks (open files, program links, environments),
+and the small files they read (`read_regular`).
 
-Every function takes the /proc root as a parameter (tests point it at a directory of their own)
-and raises OSError as the kernel does: PermissionError for a process this user may not look
-into, FileNotFoundError (or ProcessLookupError) for one that has ended.
+Every /proc function takes the /proc root as a parameter (tests point it at a directory of their
+own) and raises OSError as the kernel does: PermissionError for a process this user may not
+look into, FileNotFoundError (or ProcessLookupError) for one that has ended.
 """
 
+import errno
 import os
+import stat
 from collections.abc import Iterator
 
 PROC = "/proc"
@@ -48,3 +51,17 @@ def environ_value(pid: int, name: str, proc: str = PROC) -> str | None:
         if pair.startswith(key):
             return pair[len(key) :].decode("utf-8", "replace")
     return None
+
+
+def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
+    """At most `limit` bytes of a regular file. A FIFO, device or folder planted in its place is
+    refused (OSError) without waiting: it is opened non-blocking and checked before reading."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    descriptor = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            return handle.read(limit)
+    finally:
+        os.close(descriptor)
