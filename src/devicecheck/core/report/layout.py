@@ -216,7 +216,10 @@ def _integrity_section(data: ReportData) -> Section:
         ("State", state),
         ("Entries checked", str(integrity.entries) if integrity.exists else ""),
         ("Where it fails", integrity.first_bad),
-        ("Receipt: entry", str(receipt.seq) if receipt else ""),
+        (
+            "Receipt: entry" if integrity.ok else "Receipt: entry (the last that checks out)",
+            str(receipt.seq) if receipt else "",
+        ),
         ("Receipt: hash", receipt.head_hash if receipt else "", True),
         ("Receipt: short form", receipt.short_form if receipt else "", True),
         ("Receipt: entry recorded", _when(data, receipt.recorded_at) if receipt else ""),
@@ -274,10 +277,10 @@ def _evidence_held(row: IncidentRow) -> str:
 def _diary_table_section(data: ReportData) -> Section:
     rows = tuple(
         (
-            str(row.number) + (f" {ALTERED}" if row.altered else ""),
+            str(row.number),
             _when(data, row.when, zone=False) if row.when else "not given",
             row.where,
-            _short(row.what),
+            (f"[{ALTERED}] " if row.altered else "") + _short(row.what),
             HOW_LABELS.get(row.how, row.how),
             row.witnesses,
             _evidence_held(row),
