@@ -28,6 +28,7 @@ from devicecheck.core.walkthrough import (
 from tests.conftest import run_cli
 
 ESSENTIALS = Path(__file__).resolve().parent / "data" / "essentials"
+SAMPLE = Path(__file__).resolve().parent / "data" / "sample-checklist.yaml"
 ITEM = """id: area-{n}
 title: Area {n}
 summary: An area.
@@ -147,17 +148,27 @@ def test_plain_essentials_prints_the_time_first_then_asks_only_the_essentials(
     assert set(session.answers) == {"test-safe-now", "test-signed-in", "test-find-my"}
 
 
+def test_the_estimate_counts_the_words_each_question_shows() -> None:
+    from devicecheck.cli.item_text import item_text
+    from devicecheck.core.walkthrough import item_words
+
+    for checklist in load_checklists([ESSENTIALS, SAMPLE]).checklists:
+        for item in checklist.all_items():
+            for platforms in ((), ("ios",), ("android", "web")):
+                shown = item_text(item, platforms, region_code="GB")
+                counted = len(re.findall(r"[\w'’-]+", shown))
+                assert abs(item_words(item, platforms, "GB") - counted) <= 2, item.id
+
+
 def test_the_estimate_is_the_words_shown_at_150_a_minute(data_dir: Path) -> None:
     checklists = load_checklists([ESSENTIALS]).checklists
     stops = essentials_order(checklists, [], {})
     out = io.StringIO()
     plain_walk(walk_args(), io.StringIO("n\n" * 10), out, checklist_paths=[ESSENTIALS])
-    questions = out.getvalue().split("\n[1/", 1)[1]
-    shown = len(re.findall(r"[\w'’-]+", questions))
-    minutes = reading_minutes(stops)
-    # The estimate counts the item text only; the walk adds prompts and headings around it.
-    assert minutes * READING_WORDS_PER_MINUTE >= shown * 0.6
-    assert (minutes - 1) * READING_WORDS_PER_MINUTE < shown
+    printed = int(re.search(r"about (\d+) minutes", out.getvalue()).group(1))
+    assert printed == reading_minutes(stops, (), "GB")
+    words = sum(len(re.findall(r"[\w'’-]+", part)) for part in out.getvalue().split("\n[")[1:])
+    assert (printed - 1) * READING_WORDS_PER_MINUTE < words
 
 
 def test_placeholders_are_filled_in_the_essentials(data_dir: Path) -> None:

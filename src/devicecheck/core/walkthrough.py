@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from devicecheck.core.checklists import Checklist, Item
+from devicecheck.core.checklists import PLATFORM_LABELS, Checklist, Item
 from devicecheck.core.helplines import fill_help
 from devicecheck.core.sessions import Answer, Session
 
@@ -44,6 +44,7 @@ def walk_order(
 
 PATHS = ("areas", "essentials")
 READING_WORDS_PER_MINUTE = 150
+HEADING_WORDS = 10
 _WORD = re.compile(r"[\w'’-]+")
 
 
@@ -87,9 +88,15 @@ def item_words(item: Item, platforms: Iterable[str] = (), region_code: str | Non
     """How many words a person reads for this item: everything shown for the chosen platforms,
     with the help lines filled in for the region."""
     texts = [item.title, item.question, item.why, item.caution or "", item.if_yes]
-    texts += [steps for _, steps in item.steps_for(platforms)]
+    steps = item.steps_for(platforms)
+    texts += [text for _, text in steps]
     texts.append(item.evidence_hint)
-    return sum(len(_WORD.findall(fill_help(text, region_code))) for text in texts)
+    words = sum(len(_WORD.findall(fill_help(text, region_code))) for text in texts)
+    # The headings read with it: "Why this matters", "If you find something", "What to
+    # record", "Steps (iPhone or iPad)" for each device, and "Caution".
+    headings = HEADING_WORDS + bool(item.caution)
+    headings += sum(1 + len(_WORD.findall(PLATFORM_LABELS[platform])) for platform, _ in steps)
+    return words + headings
 
 
 def reading_minutes(
