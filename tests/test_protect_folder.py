@@ -3,6 +3,7 @@ and tampering caught (without the key on the public chain, with it on every entr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -417,3 +418,95 @@ def test_a_removed_header_never_lets_a_session_be_written_in_plaintext(filled: D
     with pytest.raises(DeviceCheckError, match="header"):
         SessionStore(filled).create(mode="self")
     assert len(list(filled.sessions.glob("*.json"))) == 1  # only the encrypted one from before
+
+
+# --- hypothesis: every new reader of outside input gives one clear error, never a crash -----------
+
+
+@settings(max_examples=80)
+@given(st.binary(max_size=300) | st.builds(lambda v: json.dumps(v).encode(), _JSON))
+def test_any_header_is_read_or_refused_cleanly(raw: bytes) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / protection.HEADER_NAME).write_bytes(raw)
+        try:
+            protection.unlock(Path(folder), PASSPHRASE)
+        except DeviceCheckError:
+            return
+        raise AssertionError("a header that devicecheck did not write unlocked")
+
+
+@settings(max_examples=80)
+@given(
+    st.fixed_dictionaries(
+        {
+            "format": st.just(protection.HEADER_FORMAT),
+            "version": st.just(protection.HEADER_VERSION),
+            "kdf": st.fixed_dictionaries(
+                {
+                    "name": st.just("scrypt"),
+                    "n": st.integers(-5, 2**40) | st.just(1024),
+                    "r": st.integers(-1, 64),
+                    "p": st.integers(-1, 64),
+                    "salt": st.text(max_size=30),
+                }
+            ),
+            "wrapped_key": st.text(max_size=80),
+        }
+    )
+)
+def test_header_parameters_out_of_range_are_refused_not_run(header: dict) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / protection.HEADER_NAME).write_text(json.dumps(header))
+        with pytest.raises(DeviceCheckError):
+            protection.unlock(Path(folder), PASSPHRASE)
+
+
+@settings(max_examples=150)
+@given(st.binary(max_size=400))
+def test_any_bytes_as_an_encrypted_file_are_refused_cleanly(raw: bytes) -> None:
+    import io
+
+    keys = protection.keys_from_data_key(b"k" * 32)
+    with pytest.raises(DeviceCheckError):
+        b"".join(protection.decrypt_stream(keys, b"sessions/x.json", io.BytesIO(raw)))
+
+
+@settings(max_examples=150)
+@given(st.binary(max_size=300) | st.builds(lambda v: json.dumps(v).encode(), _JSON))
+def test_any_line_as_a_sealed_entry_is_refused_cleanly(raw: bytes) -> None:
+    from devicecheck.core.evidence import sealed
+
+    keys = protection.keys_from_data_key(b"k" * 32)
+    with pytest.raises(DeviceCheckError):
+        sealed.open_line(keys, raw)
+
+
+@settings(max_examples=80)
+@given(st.binary(max_size=300) | st.builds(lambda v: json.dumps(v).encode(), _JSON))
+def test_any_journal_is_recovered_or_refused_cleanly(raw: bytes) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        outside = root.parent / f"{root.name}-outside"
+        (root / protection.JOURNAL_NAME).write_bytes(raw)
+        with contextlib.suppress(DeviceCheckError):
+            protect_folder.recover(root)
+        assert not outside.exists()
+
+
+def test_a_journal_naming_paths_outside_the_folder_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "home"
+    root.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    journal = {"direction": "unprotect", "operations": [["x.dcnew", "../victim.txt", None]]}
+    (root / protection.JOURNAL_NAME).write_text(json.dumps(journal))
+    (root / "x.dcnew").write_text("planted")
+    with pytest.raises(DeviceCheckError, match="damaged"):
+        protect_folder.recover(root)
+    assert victim.read_text() == "keep me"

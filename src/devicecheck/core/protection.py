@@ -50,6 +50,7 @@ TAG_SIZE = 16
 _NONCE_PREFIX_SIZE = 7
 _KEY_WRAP_LABEL = b"devicecheck folder key v1"
 MIN_PASSPHRASE_LENGTH = 8
+_MAX_KDF_MEMORY = 1 << 30  # 1 GiB: what a header may ask scrypt for
 
 
 class KdfParameters(NamedTuple):
@@ -153,18 +154,27 @@ def unlock(root: Path, passphrase: str) -> FolderKeys:
     """Derive the key from the passphrase and unwrap the folder's data key (once per process)."""
     header = read_header(root)
     wrapping = _derive_wrapping_key(passphrase, header)
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    wrapped = _unb64(header["wrapped_key"], "wrapped_key")
-    try:
-        data_key = AESGCM(wrapping).decrypt(wrapped[:12], wrapped[12:], _KEY_WRAP_LABEL)
-    except InvalidTag:
-        raise LockedError("that passphrase does not unlock this data folder") from None
+    data_key = _unwrap(header, wrapping)
     keys = _folder_keys(data_key)
     with _unlocked_guard:
         _unlocked[_key(root)] = keys
     return keys
+
+
+def _unwrap(header: dict[str, Any], wrapping: bytes) -> bytes:
+    """The folder's data key; LockedError when the passphrase (or the header) is wrong."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    wrapped = _unb64(header.get("wrapped_key"), "wrapped_key")
+    if len(wrapped) != 12 + 32 + 16:
+        raise InvalidDataError("the protection header's wrapped key is damaged")
+    try:
+        data_key = AESGCM(wrapping).decrypt(wrapped[:12], wrapped[12:], _KEY_WRAP_LABEL)
+    except InvalidTag:
+        raise LockedError("that passphrase does not unlock this data folder") from None
+    return data_key
 
 
 def passphrase_from_environment() -> str | None:
@@ -383,14 +393,8 @@ def change_passphrase(root: Path, old: str, new: str, kdf: KdfParameters = DEFAU
     check_passphrase(new)
     header = read_header(root)
     wrapping = _derive_wrapping_key(old, header)
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    wrapped = _unb64(header["wrapped_key"], "wrapped_key")
-    try:
-        data_key = AESGCM(wrapping).decrypt(wrapped[:12], wrapped[12:], _KEY_WRAP_LABEL)
-    except InvalidTag:
-        raise LockedError("that passphrase does not unlock this data folder") from None
+    data_key = _unwrap(header, wrapping)
     updated = {**header, **_wrapped_header(new, data_key, kdf)}
     write_header(root, updated)
 
@@ -439,9 +443,12 @@ def _derive_wrapping_key(passphrase: str, header: dict[str, Any]) -> bytes:
     if not isinstance(kdf, dict) or kdf.get("name") != "scrypt":
         raise InvalidDataError("the protection header names an unknown key derivation")
     n, r, p = kdf.get("n"), kdf.get("r"), kdf.get("p")
-    if not all(type(value) is int for value in (n, r, p)) or not (
-        2**10 <= n <= 2**22 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16
-    ):
+    if (
+        not all(type(value) is int for value in (n, r, p))
+        or not (2**10 <= n <= 2**22 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16)
+        or 128 * n * r > _MAX_KDF_MEMORY
+        or n * r * p > 2**24
+    ):  # an edited header: no hour-long unlock
         raise InvalidDataError("the protection header has key-derivation parameters out of range")
     salt = _unb64(kdf.get("salt"), "salt")
     try:
