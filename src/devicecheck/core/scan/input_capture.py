@@ -34,6 +34,7 @@ SYSFS_INPUT = "/sys/class/input"
 
 # Programs whose job is to read input devices, with the page that says so. Each is trusted only
 # as the installed program file of that name (`trusted_as`), never by its process name.
+# Xwayland is not one: it is given its input by the Wayland compositor, not by the devices.
 KNOWN_INPUT_READERS: Mapping[str, str] = {
     # display servers and Wayland compositors (libinput opens /dev/input/event*)
     "Xorg": "https://www.x.org/releases/current/doc/man/man4/evdev.4.xhtml",
