@@ -381,22 +381,34 @@ _HEADERS = {
 
 
 def _redirect(current: str, location: str | None) -> str:
+    """The address a redirect leads to, if it is on the same https site and usable."""
     if not location:
         raise DeviceCheckError(f"{shown(current)} redirected nowhere; {UNCHANGED}")
-    target = urljoin(current, location.strip())
-    before, after = urlsplit(current), urlsplit(target)
-    same_site = (
-        after.scheme.lower() == "https"
-        and "@" not in after.netloc
-        and (after.hostname or "").lower() == (before.hostname or "").lower()
-        and _port(after) == _port(before)
-    )
+    try:
+        target = urljoin(current, location.strip())
+        before, after = urlsplit(current), urlsplit(target)
+        same_site = (
+            after.scheme.lower() == "https"
+            and "@" not in after.netloc
+            and (after.hostname or "").lower() == (before.hostname or "").lower()
+            and _port(after) == _port(before)
+        )
+    except ValueError:  # not an address at all ("https://[")
+        target, same_site = location, False
     if not same_site:
         raise DeviceCheckError(
-            f"{shown(current)} redirected to another site ({shown(redacted(target))}); "
+            f"{shown(current)} redirected to another site ({_shown_address(target)}); "
             f"devicecheck follows redirects only within the same https site; {UNCHANGED}"
         )
+    check_url(target)  # spaces or control characters: refused in one line
     return target
+
+
+def _shown_address(url: str) -> str:
+    try:
+        return shown(redacted(url))
+    except ValueError:
+        return "an address that is not valid"
 
 
 def _port(parts) -> int:
