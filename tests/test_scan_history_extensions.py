@@ -210,3 +210,23 @@ def test_any_preferences_or_extensions_json_give_only_our_errors(
             assert isinstance(extension.name, str) and isinstance(extension.reads_everything, bool)
     except InvalidDataError as error:
         assert error.message
+
+
+def test_a_listed_monitoring_extension_is_found_by_its_id(tmp_path):
+    """Smoothwall Monitor's id, as its vendor's Google Workspace guide gives it, pushed by policy."""
+    profile = tmp_path / ".config/google-chrome/Default"
+    monitor = "donbapingkdboklmjcfmpagmdohkgphg"
+    write(
+        profile / "Extensions" / monitor / "3.1_0" / "manifest.json",
+        {"name": "Monitor", "version": "3.1", "permissions": ["tabs"], "update_url": STORE},
+    )
+    write(
+        profile / "Preferences",
+        {"extensions": {"settings": {monitor: {"location": 9, "path": f"{monitor}/3.1_0"}}}},
+    )
+    extensions, _, _ = list_extensions(tmp_path, "linux")
+    (finding,) = extension_findings(extensions, indicators(), None)
+    assert finding.app == "Smoothwall Monitor" and finding.category == "employee-monitoring"
+    assert finding.matched.field == "extension_id" and finding.confidence == "high"
+    assert "pushed by a policy" in finding.advice
+    assert finding.detail["listed_by"].startswith("https://monitorhelp.smoothwall.com/")

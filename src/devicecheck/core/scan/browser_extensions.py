@@ -7,7 +7,9 @@ Chromium-family browsers (Chrome, Chromium, Edge, Brave) keep each extension und
 add-ons in the profile's `extensions.json` (`location`, `signedState`, `foreignInstall`,
 `userPermissions`).
 
-Two kinds of finding:
+Three kinds of finding:
+- an extension in the bundled list of monitoring extensions (`data/browser-extensions.json`,
+  each id as its vendor's installation guide gives it, with that page);
 - an extension that an indicator list names: its name, or the site it says it comes from
   (`homepage_url`, its update address), is a product or domain of the curated list, Echap or
   LOLRMM (monitoring products that come as extensions: employee monitoring, parental control);
@@ -50,6 +52,8 @@ from devicecheck.core.scan.findings import (
 from devicecheck.errors import InvalidDataError
 
 MAX_JSON_BYTES = 32 * 1024 * 1024
+KNOWN_EXTENSIONS = Path(__file__).resolve().parents[2] / "data" / "browser-extensions.json"
+_KNOWN_SOURCE = {"id": "browser-extensions", "name": "devicecheck list of monitoring extensions"}
 MAX_EXTENSIONS_PER_PROFILE = 1000
 # Chromium's ManifestLocation (extensions/common/mojom/manifest.mojom), in plain words.
 CHROMIUM_LOCATIONS = {
@@ -358,6 +362,21 @@ def list_extensions(
 # --- findings ----------------------------------------------------------------------------------
 
 
+def known_extensions(path: Path = KNOWN_EXTENSIONS) -> dict[str, dict[str, str]]:
+    """id -> entry of the bundled list of monitoring extensions (each with its source)."""
+    try:
+        document = _mapping(read_json(path))
+    except InvalidDataError:
+        return {}
+    found = {}
+    for entry in document.get("extensions") or []:
+        entry = _mapping(entry)
+        fields = ("id", "name", "category", "what", "source")
+        if all(isinstance(entry.get(key), str) for key in fields):
+            found[entry["id"]] = {key: entry[key] for key in fields}
+    return found
+
+
 def known_product(
     extension: InstalledExtension, indicators: IndicatorSet, domains: DomainIndex
 ) -> tuple[int, Match] | None:
@@ -391,10 +410,13 @@ def extension_findings(
     if not extensions:
         return []
     domains = DomainIndex.of(indicators)
+    listed = known_extensions()
     findings = []
     for extension in extensions:
         known = known_product(extension, indicators, domains)
-        if known is not None:
+        if extension.id in listed:
+            findings.append(_listed_finding(extension, listed[extension.id], region))
+        elif known is not None:
             findings.append(_known_finding(extension, indicators, *known, region))
         elif extension.reads_everything and not extension.from_store:
             findings.append(_reads_everything_finding(extension, region))
@@ -432,6 +454,28 @@ def _known_finding(
         advice=advice_for_behaviour(what, region),
         source=source,
         detail=_detail(extension),
+    )
+
+
+def _listed_finding(
+    extension: InstalledExtension, entry: dict[str, str], region: str | None
+) -> Finding:
+    what = (
+        f'The browser extension "{extension.name}" ({extension.browser}, profile '
+        f"{extension.profile}; {extension.how_installed}) is {entry['name']}: "
+        f"{entry['what']}. On a personal computer it lets whoever runs it see what you do in "
+        "this browser. Check: did you, or someone you trust, install it?"
+    )
+    return make_behaviour_finding(
+        kind="extension",
+        app=entry["name"],
+        category=entry["category"],
+        severity=severity_for(entry["category"]),
+        confidence="high",
+        matched=Match(extension.id, "extension_id", extension.id),
+        advice=advice_for_behaviour(what, region),
+        detail={**_detail(extension), "listed_by": entry["source"]},
+        source=_KNOWN_SOURCE,
     )
 
 
