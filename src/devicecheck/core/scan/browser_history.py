@@ -354,7 +354,10 @@ def read_profiles(
                 copy = copies.copy(database, f"{number}-{database.name}")
                 urls, hits = read_history(copy, profile.engine, domains)
             except OSError as error:
-                problems.append(NotExamined(what, f"cannot copy it ({error.strerror or error})"))
+                reason = f"cannot copy it ({error.strerror or error})"
+                if isinstance(error, PermissionError):  # Windows: the open browser holds it
+                    reason += "; closing the browser and scanning again may help"
+                problems.append(NotExamined(what, reason))
             except InvalidDataError as error:
                 problems.append(NotExamined(what, error.message))
             else:
