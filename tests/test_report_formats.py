@@ -448,6 +448,8 @@ def test_session_items_are_marked_from_the_chain_and_gaps_flagged(
     document = json.loads(session_file.read_text(encoding="utf-8"))
     first = next(iter(document["answers"]))
     document["answers"][first]["value"] = "no"  # an edit made in the session file only
+    planted = {**document["findings"][0], "app": "PlantedSpy", "process": None}
+    document["findings"].append(planted)  # a finding no scan entry in the log holds
     session_file.write_text(json.dumps(document), encoding="utf-8")
     output = tmp_path / "gap.txt"
     result = run_cli(
@@ -457,6 +459,7 @@ def test_session_items_are_marked_from_the_chain_and_gaps_flagged(
     report = output.read_text(encoding="utf-8")
     assert "Session file only: not in the evidence log" in report
     assert "have no matching entry in the evidence log" in report
+    assert "the scan finding “PlantedSpy”" in report
 
 
 def test_pdf_shows_emoji_images_and_page_numbers(case: Case) -> None:

@@ -466,7 +466,7 @@ def build_report(
         sources=_sources(data_dir, session, in_scope),
         integrity=log.integrity,
         scans=_scans(session, in_scope, log),
-        chain=_chain_check(session, log, held, items),
+        chain=_chain_check(session, log, held, items, findings),
         include_unsessioned=include_unsessioned,
         unsessioned_count=sum(1 for e in in_scope if not e.session),
         region_code=region.code,
@@ -829,7 +829,11 @@ def _caseworker_notes(
 
 
 def _chain_check(
-    session: Session, log: _LogView, held: set[tuple[str, ...]], items: dict[str, Any]
+    session: Session,
+    log: _LogView,
+    held: set[tuple[str, ...]],
+    items: dict[str, Any],
+    findings: Sequence[FindingRow],
 ) -> ChainCheck:
     from devicecheck.core.session_log import may_keep_evidence
 
@@ -840,6 +844,7 @@ def _chain_check(
         if item_key(kind, data) in held:
             continue
         missing.append(_describe_item(kind, data, items, may_keep_evidence(session)))
+    missing += [f"the scan finding “{row.app}”" for row in findings if row.seq is None]
     return ChainCheck(True, tuple(missing))
 
 
