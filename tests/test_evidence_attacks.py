@@ -328,3 +328,17 @@ def test_report_latest_warns_when_it_skips_an_unreadable_newer_session(tmp_path:
     assert result.returncode in (0, 1), result.stderr
     assert "skipped a newer session" in result.stderr and newer in result.stderr
     assert older in (tmp_path / "r.txt").read_text()
+
+
+@pytest.mark.parametrize("fmt", ["txt", "md"])
+def test_text_and_markdown_reports_never_carry_raw_controls(tmp_path: Path, fmt: str) -> None:
+    home = tmp_path / "home"
+    session = run_cli("session", "new", data_dir=home).stdout.strip()
+    note = run_cli("log", "add-note", HOSTILE, "--session", session, data_dir=home)
+    assert note.returncode == 0, note.stderr
+    output = tmp_path / f"report.{fmt}"
+    made = run_cli("report", session, "--format", fmt, "-o", str(output), data_dir=home)
+    assert made.returncode in (0, 1), made.stderr
+    text = output.read_text(encoding="utf-8")
+    _assert_clean(text)
+    assert "\\x1b" in text or "\\\\x1b" in text  # shown escaped, not dropped

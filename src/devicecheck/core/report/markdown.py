@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from devicecheck.core.report.layout import Document, Record, Section, Table
+from devicecheck.core.textsafety import lines as safe_lines
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 _LINE_START = re.compile(r"^(\s*)([-+=])", re.MULTILINE)
@@ -81,4 +82,5 @@ def render_markdown(document: Document) -> str:
     lines += [f"> **{escape_markdown(line)}**" for line in document.banner] + [""]
     for section in document.sections:
         lines += _section(section)
-    return "\n".join(lines).rstrip() + "\n"
+    # Control and direction-changing characters from notes or scans are shown escaped.
+    return safe_lines("\n".join(lines).rstrip() + "\n")

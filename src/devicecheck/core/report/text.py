@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from devicecheck.core.report.layout import Document, Record, Section, Table
+from devicecheck.core.textsafety import lines as safe_lines
 
 TONE_MARKS = {"high": "[HIGH] ", "medium": "[MEDIUM] ", "low": "[LOW] ", "unsure": "[?] "}
 
@@ -53,4 +54,5 @@ def render_text(document: Document) -> str:
         lines += _section(section)
     if document.alert:
         lines += ["", f"!! {document.alert}"]
-    return "\n".join(lines).rstrip() + "\n"
+    # Control and direction-changing characters from notes or scans are shown escaped.
+    return safe_lines("\n".join(lines).rstrip() + "\n")
