@@ -129,3 +129,22 @@ async def test_set_up_offers_protection_and_it_protects(data_dir: Path) -> None:
     assert protection.is_protected(data_dir)
     everything = b"".join(p.read_bytes() for p in Path(data_dir).rglob("*") if p.is_file())
     assert b"a note from before" not in everything
+
+
+async def test_the_summary_shows_the_receipt_and_what_it_proves(data_dir: Path) -> None:
+    from devicecheck.core.checklists import load_checklists
+    from devicecheck.core.evidence.receipts import receipt_of
+    from devicecheck.core.sessions import SessionStore
+    from devicecheck.tui.components.summary import SummaryScreen
+
+    log = EvidenceLog(DataDir(data_dir))
+    log.add_note("one")
+    receipt = receipt_of(log)
+    assert receipt is not None
+    session = SessionStore(DataDir(data_dir)).create(mode="self")
+    app = DeviceCheckApp(data_dir=str(data_dir))
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(SummaryScreen(session, load_checklists().checklists[:1]))
+        await wait_for(pilot, lambda: bool(app.screen.query("#receipt")))
+        text = str(app.screen.query_one("#receipt").render())
+        assert receipt.short_form in text and "cannot show that" in text

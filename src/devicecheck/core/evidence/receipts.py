@@ -126,3 +126,29 @@ def receipt_of(log: EvidenceLog) -> Receipt | None:
     if head is None:
         return None
     return Receipt(head.seq, head.hash, head.recorded_at)
+
+
+def receipt_advice(receipt: Receipt | None) -> str:
+    """What a person is told about the receipt of their log, in plain words."""
+    if receipt is None:
+        return "Your evidence log is empty, so there is no receipt to keep yet."
+    return (
+        f"Receipt of your evidence log: {receipt.short_form} (entry {receipt.seq}). Write it "
+        "down or send it to your caseworker, somewhere the other person cannot reach. Later it "
+        "shows whether the log was changed, cut short or replaced up to this entry. Checking "
+        "the log on this computer alone cannot show that: someone who can use this computer "
+        "could rebuild it."
+    )
+
+
+def current_receipt_advice(log: EvidenceLog) -> str | None:
+    """`receipt_advice` for the log as it is now, or None when it cannot be read (locked,
+    damaged): then no receipt is offered rather than a wrong one."""
+    from devicecheck.errors import DeviceCheckError
+
+    try:
+        if not log.verify().ok:
+            return None
+        return receipt_advice(receipt_of(log))
+    except (DeviceCheckError, OSError):
+        return None

@@ -95,6 +95,15 @@ NOTE_HINT = (
 )
 
 
+def _receipt_text(data_dir: Any) -> str | None:
+    """The evidence log's receipt and what it proves (core.evidence.receipts), if it verifies."""
+    from devicecheck.core.evidence import EvidenceLog
+    from devicecheck.core.evidence.receipts import current_receipt_advice
+
+    with EvidenceLog(data_dir) as log:
+        return current_receipt_advice(log)
+
+
 def _when(stamp: str) -> str:
     return stamp[:16].replace("T", " ")
 
@@ -187,6 +196,9 @@ class SummaryScreen(BaseScreen):
             if self.is_caseworker:
                 yield Markdown(casework_markdown(self.session, self.checklists), id="casework")
             yield Markdown(cover_tracks_markdown(self.devicecheck.data_dir.root), id="cover")
+            receipt = _receipt_text(self.devicecheck.data_dir)
+            if receipt:
+                yield Static(receipt, id="receipt", markup=False)
         with Horizontal(classes="buttons", id="session-buttons"):
             if self.session.path == "essentials":
                 yield Button("Go on to all areas", id="all-areas", compact=True)
