@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from devicecheck.cli.context import data_dir_of, tell
-from devicecheck.cli.report_cmd import add_scope_arguments, altered_error, region_arg, session_of
+from devicecheck.cli.context import tell
+from devicecheck.cli.report_cmd import add_scope_arguments, altered_error, write_scoped
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -20,24 +20,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def pack(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from devicecheck.core.report.pack import write_pack
-    from devicecheck.core.report.redaction import parse_also
 
-    also = parse_also(args.redact_also)
-    session = session_of(args)
-    written = write_pack(
-        data_dir_of(args),
-        session,
-        Path(args.output),
-        region=region_arg(args),
-        redact=args.redact,
-        redact_also=also,
-        include_unsessioned=args.include_unsessioned,
-    )
-    print(written.path)
-    what = "Redacted evidence pack" if args.redact or also else "Evidence pack"
+    session, written, redacted = write_scoped(args, write_pack)
+    what = "Redacted evidence pack" if redacted else "Evidence pack"
     if not written.intact:
         raise altered_error(what, session.id, written.path)
     tell(

@@ -78,30 +78,38 @@ def altered_error(what: str, session_id: str, written: object) -> InvalidDataErr
     )
 
 
-def write(args: argparse.Namespace) -> int:
+def write_scoped(args: argparse.Namespace, writer, **options):
+    """Run `writer` (a report or a pack) for the session and scope the arguments name; return
+    the session, what was written, and its name in words."""
     from pathlib import Path
 
-    from devicecheck.core.report import write_checked_report
     from devicecheck.core.report.redaction import parse_also
 
     also = parse_also(args.redact_also)
     session = session_of(args)
-    written = write_checked_report(
+    written = writer(
         data_dir_of(args),
         session,
-        args.fmt,
-        Path(args.output),
+        output=Path(args.output),
         region=region_arg(args),
         redact=args.redact,
         redact_also=also,
         include_unsessioned=args.include_unsessioned,
+        **options,
     )
     print(written.path)
-    redacted = "Redacted report" if args.redact or also else "Report"
+    return session, written, bool(args.redact or also)
+
+
+def write(args: argparse.Namespace) -> int:
+    from devicecheck.core.report import write_checked_report
+
+    session, written, redacted = write_scoped(args, write_checked_report, fmt=args.fmt)
+    what = "Redacted report" if redacted else "Report"
     if not written.intact:
-        raise altered_error(redacted, session.id, written.path)
+        raise altered_error(what, session.id, written.path)
     tell(
-        f"{redacted} for session {session.id} written to {written.path}. It is not encrypted "
+        f"{what} for session {session.id} written to {written.path}. It is not encrypted "
         "and holds sensitive details: keep it somewhere only you (and people you trust) can see."
     )
     return 0

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from devicecheck.errors import DeviceCheckError
 
@@ -44,13 +46,21 @@ def atomic_write(path: Path, data: bytes) -> None:
     The bytes go to a temporary file in the same directory (0600), are fsync'd, and the
     temporary file is renamed over `path`; the directory is fsync'd after the rename.
     """
+    with atomic_writer(path) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path) -> Iterator[BinaryIO]:
+    """`atomic_write` for a file written piece by piece (an evidence pack streams into one):
+    the handle is a temporary file, renamed over `path` only when the block ends cleanly."""
     refuse_symlink(path)
     temporary = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     fd = os.open(temporary, flags, PRIVATE_FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)

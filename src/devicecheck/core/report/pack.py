@@ -20,9 +20,7 @@ than one chunk of one file is held in memory.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,7 +31,7 @@ from typing import Any
 from devicecheck import __version__
 from devicecheck.core.casework import require_consent
 from devicecheck.core.datadir import DataDir
-from devicecheck.core.files import PRIVATE_FILE_MODE, fsync_directory, refuse_symlink
+from devicecheck.core.files import atomic_writer
 from devicecheck.core.helplines import Region
 from devicecheck.core.report import check_output, render_document
 from devicecheck.core.report.dates import format_moment
@@ -86,33 +84,20 @@ def write_pack(
     cut = _cut(data_dir, session, include_unsessioned, keep_content=not redact)
     manifest = _manifest(session, data, cut, include_unsessioned, redact)
     document = layout(data)
-    refuse_symlink(output)
-    temporary = output.with_name(f".{output.name}.{os.urandom(6).hex()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as pack:
-                readme = _readme(data, cut, redact, manifest["cut"])
-                pack.writestr("README.txt", readme)
-                pack.writestr("verify.py", _package_file("core/report/pack_verify.py"))
-                pack.writestr(
-                    "standalone_verify.py", _package_file("core/evidence/standalone_verify.py")
-                )
-                pack.writestr("report.pdf", render_document(document, "pdf"))
-                pack.writestr("report.html", render_document(document, "html"))
-                pack.writestr("evidence/manifest.json", json.dumps(manifest, indent=1) + "\n")
-                pack.writestr("evidence/log.jsonl", b"".join(cut.lines))
-                stored = StoredFiles(data_dir) if cut.files else None
-                for sha256 in cut.files:
-                    _stream_file(pack, stored, sha256)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, output)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
-    fsync_directory(output.parent)
+    with (
+        atomic_writer(output) as handle,
+        zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as pack,
+    ):
+        pack.writestr("README.txt", _readme(data, cut, redact, manifest["cut"]))
+        pack.writestr("verify.py", _package_file("core/report/pack_verify.py"))
+        pack.writestr("standalone_verify.py", _package_file("core/evidence/standalone_verify.py"))
+        pack.writestr("report.pdf", render_document(document, "pdf"))
+        pack.writestr("report.html", render_document(document, "html"))
+        pack.writestr("evidence/manifest.json", json.dumps(manifest, indent=1) + "\n")
+        pack.writestr("evidence/log.jsonl", b"".join(cut.lines))
+        stored = StoredFiles(data_dir) if cut.files else None
+        for sha256 in cut.files:
+            _stream_file(pack, stored, sha256)
     return WrittenPack(output, data.integrity.ok, len(cut.included), len(cut.chain), len(cut.files))
 
 
