@@ -286,3 +286,37 @@ def test_arabic_after_hebrew_is_joined_as_it_is_alone(tmp_path: Path) -> None:
     alone = arabic_widths("مرحبا بكم")
     assert len(alone) == 2
     assert arabic_widths("שלום עולם مرحبا بكم") == alone
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=60), st.text(max_size=30))
+def test_incident_text_never_breaks_the_table_or_escapes_html(
+    base_report: ReportData, what: str, where: str
+) -> None:
+    from devicecheck.core.report.model import IncidentRow
+
+    row = IncidentRow(
+        1,
+        1,
+        "2026-11-21T09:15:00+00:00",
+        "2026-11-21T10:00:00+00:00",
+        "self",
+        what or "x",
+        where,
+        "text",
+        "",
+        "",
+        "",
+        "",
+        "",
+        (),
+        (),
+    )
+    data = dataclasses.replace(base_report, incidents=(row,))
+    markdown = render(data, "md").decode("utf-8")
+    table = markdown[markdown.index("| No. |") :].split("\n\n", 1)[0].splitlines()
+    assert len(table) == 3 and all(line.startswith("|") and line.endswith("|") for line in table)
+    page = render(data, "html").decode("utf-8")
+    assert page.count("<tr") == 2 and "<script" not in page.lower().replace("&lt;script", "")
