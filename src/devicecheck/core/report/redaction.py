@@ -42,7 +42,7 @@ REDACTED = "[redacted]"
 ALSO = ("addresses", "witnesses", "emails", "phones")
 FIELD_KINDS = (
     "the caseworker's name and every author's name (shown as “client” or “caseworker”)",
-    "the client reference, in any spelling",
+    "the client reference, however it is spaced or punctuated",
     "names of devices and of this computer, and user names",
     "file paths and file names",
     "who is named in the action plan",
