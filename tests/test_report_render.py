@@ -161,6 +161,9 @@ def test_phone_check_section_from_phone_scan_entries(tmp_path: Path) -> None:
         "severity": "high",
         "confidence": "high",
         "advice": "Do not remove it yet: the other person may notice.",
+        "package": "com.example.truthspy",
+        "installer": "sideloaded",
+        "access": ["location", "SMS"],
     }
     log.append("finding", finding, session=session.id)
     text = render(build_report(home, session), "txt").decode("utf-8")
@@ -171,6 +174,9 @@ def test_phone_check_section_from_phone_scan_entries(tmp_path: Path) -> None:
         "app usage history: needs root",
         "TheTruthSpy",
         "Echap stalkerware indicators (version abc123)",
+        "App package: com.example.truthspy",
+        "Access it holds: location SMS",
+        "Serial number: ABC123",
     ):
         assert expected in phone, expected
     computer = text[text.index("Scan of this computer") : text.index("Phone check\n")]

@@ -68,6 +68,23 @@ EXAMINED_LABELS = {
     "browser_profiles": "browser profiles",
     "packages": "installed apps",
 }
+# What a phone check records about the phone and each app it found, in words.
+PHONE_DEVICE_FIELDS = {
+    "manufacturer": "maker",
+    "model": "model",
+    "android_version": "Android version",
+    "security_patch": "security patch",
+    "serial": "serial number",
+    "build_fingerprint": "build",
+}
+PHONE_FINDING_FIELDS = {
+    "package": "app package",
+    "installer": "installed from",
+    "first_installed": "first installed",
+    "version": "app version",
+    "cert_sha256": "signing certificate SHA-256",
+    "access": "access it holds",
+}
 # Sources whose licence asks for attribution, used when a scan's summary does not carry it.
 KNOWN_SOURCES: dict[str, dict[str, str]] = {
     "echap": {
@@ -589,6 +606,9 @@ def _finding_row(
         matched_text = f"{MATCH_FIELDS.get(field, field.replace('_', ' '))} "
         matched_text += repr(_text(matched.get("value")))
     target = PHONE_TARGET if data.get("origin") == "phone-scan" else "computer"
+    pairs = [(str(k).replace("_", " "), _text(v)) for k, v in sorted(detail.items())]
+    if target == PHONE_TARGET:
+        pairs += [(label, _text(data.get(k))) for k, label in PHONE_FINDING_FIELDS.items()]
     return FindingRow(
         app=_text(data.get("app")) or _text(data.get("package")) or "unknown software",
         kind=_text(data.get("kind")),
@@ -607,11 +627,7 @@ def _finding_row(
         cmdline=_text(process.get("cmdline")),
         exe_sha256=_text(process.get("exe_sha256")),
         started_at=_text(process.get("started_at")),
-        detail=tuple(
-            (str(k).replace("_", " "), _text(v))
-            for k, v in sorted(detail.items())
-            if k != "also_matched"
-        ),
+        detail=tuple((k, v) for k, v in pairs if v and k != "also matched"),
         target=target,
         altered=altered,
     )
@@ -689,7 +705,11 @@ def _scan_row(data: dict[str, Any], seq: int | None, altered: bool) -> ScanRow:
         finding_count=int(data.get("finding_count") or 0)
         if isinstance(data.get("finding_count"), int)
         else 0,
-        device=tuple((str(k).replace("_", " "), _text(v)) for k, v in sorted(device.items())),
+        device=tuple(
+            (label, _text(device.get(k)))
+            for k, label in PHONE_DEVICE_FIELDS.items()
+            if device.get(k)
+        ),
         seq=seq,
         altered=altered,
     )
