@@ -95,8 +95,10 @@ def common_options() -> argparse.ArgumentParser:
         "--passphrase-file",
         metavar="FILE",
         default=argparse.SUPPRESS,
-        help="a protected data folder's passphrase, on the first line of FILE (default: "
-        "DEVICECHECK_PASSPHRASE_FILE, else asked on the terminal)",
+        # The variable (DEVICECHECK_PASSPHRASE_FILE) is in the README: a name that long would be
+        # broken in two when the help is wrapped to a narrow terminal.
+        help="a protected data folder's passphrase, on the first line of FILE (else the "
+        "passphrase variable, or the terminal asks)",
     )
     return common
 

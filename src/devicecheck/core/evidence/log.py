@@ -457,6 +457,7 @@ class EvidenceLog:
         if self.files_dir.is_dir():
             remove_stale_incoming(self.files_dir)
         if self.quarantine_dir.is_dir():
+            remove_stale_incoming(self.quarantine_dir)  # a quarantine copy cut short
             for path in self.quarantine_dir.iterdir():
                 with contextlib.suppress(OSError):
                     if path.is_file() and not path.is_symlink() and path.stat().st_size == 0:
