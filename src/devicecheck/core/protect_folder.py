@@ -125,14 +125,7 @@ def _stage_protected(root: Path, keys: FolderKeys) -> list[_Operation]:
         with open(path, "rb") as source:
             pieces = protection.encrypt_stream(keys, ATTACHMENT_LABEL, source)
             operations.append(_stage(root, _rel(root, final), pieces, remove=_rel(root, path)))
-    for path in _other_files(root):
-        with open(path, "rb") as source:
-            if protection.is_encrypted_file(source.read(len(protection.FILE_MAGIC))):
-                continue
-            source.seek(0)
-            pieces = protection.encrypt_stream(keys, protection.file_label(root, path), source)
-            operations.append(_stage(root, _rel(root, path), pieces))
-    return operations
+    return operations + _stage_other_files(root, keys, encrypt=True)
 
 
 def _stage_plain(root: Path, keys: FolderKeys) -> list[_Operation]:
@@ -154,12 +147,20 @@ def _stage_plain(root: Path, keys: FolderKeys) -> list[_Operation]:
                 pieces = protection.decrypt_stream(keys, ATTACHMENT_LABEL, source)
                 final = path.with_name(digest)
                 operations.append(_stage(root, _rel(root, final), pieces, remove=_rel(root, path)))
+    return operations + _stage_other_files(root, keys, encrypt=False)
+
+
+def _stage_other_files(root: Path, keys: FolderKeys, *, encrypt: bool) -> list[_Operation]:
+    """Sessions, imports, quarantine and other files: each encrypted (or decrypted) under its
+    own path as label; a file already in the wanted form is left alone."""
+    convert = protection.encrypt_stream if encrypt else protection.decrypt_stream
+    operations: list[_Operation] = []
     for path in _other_files(root):
         with open(path, "rb") as source:
-            if not protection.is_encrypted_file(source.read(len(protection.FILE_MAGIC))):
+            if protection.is_encrypted_file(source.read(len(protection.FILE_MAGIC))) == encrypt:
                 continue
             source.seek(0)
-            pieces = protection.decrypt_stream(keys, protection.file_label(root, path), source)
+            pieces = convert(keys, protection.file_label(root, path), source)
             operations.append(_stage(root, _rel(root, path), pieces))
     return operations
 
