@@ -510,3 +510,26 @@ def test_a_journal_naming_paths_outside_the_folder_is_refused(tmp_path: Path) ->
     with pytest.raises(DeviceCheckError, match="damaged"):
         protect_folder.recover(root)
     assert victim.read_text() == "keep me"
+
+
+def test_cli_change_passphrase_and_unprotect_need_the_passphrase(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    old, new = tmp_path / "old.txt", tmp_path / "new.txt"
+    old.write_text(PASSPHRASE + "\n")
+    new.write_text("the second passphrase\n")
+    assert run_cli("log", "add-note", "kept", data_dir=home).returncode == 0
+    protect_folder.protect(home, PASSPHRASE, FAST_KDF)
+    protection.forget_keys()
+    log_before = (home / "evidence" / "log.jsonl").read_bytes()
+    changed = run_cli(
+        "protect", "--change", "--passphrase-file", str(old), "--new-passphrase-file", str(new),
+        data_dir=home,
+    )  # fmt: skip
+    assert changed.returncode == 0, changed.stderr
+    assert (home / "evidence" / "log.jsonl").read_bytes() == log_before  # nothing rewritten
+    assert_one_line_error(run_cli("log", "list", "--passphrase-file", str(old), data_dir=home))
+    assert_one_line_error(run_cli("unprotect", data_dir=home))
+    assert protection.is_protected(home)
+    off = run_cli("unprotect", "--passphrase-file", str(new), data_dir=home)
+    assert off.returncode == 0, off.stderr
+    assert b"kept" in (home / "evidence" / "log.jsonl").read_bytes()
