@@ -464,3 +464,22 @@ def test_a_list_stored_before_versioned_folders_is_read_then_replaced(home, serv
     assert not legacy.exists() and not (legacy.parent / "feed.yaml.meta.json").exists()
     indicators = load_indicators(home)
     assert "192.0.2.51" in indicators.index.ips and "192.0.2.50" not in indicators.index.ips
+
+
+def test_two_updated_lists_of_one_file_name_keep_their_own_caches(home, server, monkeypatch):
+    """Echap's ioc.yaml and a custom ioc.yaml: each keeps its compiled cache (before, one
+    deleted the other's on every load, so every scan parsed YAML again)."""
+    from devicecheck.core.indicators import update as update_module
+    from devicecheck.core.indicators.store import cache_dir
+
+    server.routes["/echap/ioc.yaml"] = body((BUNDLED_DIR / "echap" / "ioc.yaml").read_bytes())
+    server.routes["/other/ioc.yaml"] = body(GOOD.encode())
+    monkeypatch.setattr(update_module, "DEFAULT_URL", server.base + "/echap/ioc.yaml")
+    update(home, server, "/echap/ioc.yaml")
+    update(home, server, "/other/ioc.yaml")
+    load_indicators(home)
+    first = sorted(p.name for p in cache_dir(home).iterdir())
+    load_indicators(home)
+    assert sorted(p.name for p in cache_dir(home).iterdir()) == first
+    assert any(name.startswith("updated-echap-ioc-yaml-") for name in first)
+    assert any(name.startswith("updated-update-ioc-yaml-ioc-yaml-") for name in first)

@@ -191,6 +191,12 @@ def tree_stamp(root: Path) -> str:
     return "\n".join(parts).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+def _cache_pattern(unit: str) -> str:
+    """The names of `unit`'s cache files: its slug and a 32-digit key, so that the caches of
+    a unit whose name starts the same (`imported-a` and `imported-a-2`) are not matched."""
+    return f"{slug(unit)}-{'?' * 32}.json"
+
+
 def cached_set(
     data_dir: DataDir | None,
     unit: str,
@@ -216,7 +222,7 @@ def cached_set(
     with contextlib.suppress(OSError, InvalidDataError):
         data_dir.ensure(data_dir.indicators, folder)
         write_private(path, encode_cache(indicators, key, stamp))
-        for stale in folder.glob(f"{slug(unit)}-*.json"):
+        for stale in folder.glob(_cache_pattern(unit)):
             if stale != path:
                 stale.unlink()
     return indicators
@@ -224,7 +230,7 @@ def cached_set(
 
 def stamped_set(data_dir: DataDir, unit: str, stamp: str) -> IndicatorSet:
     """The cached set for `unit` if its recorded stamp is `stamp`; InvalidDataError if not."""
-    found = list(cache_dir(data_dir).glob(f"{slug(unit)}-*.json"))
+    found = list(cache_dir(data_dir).glob(_cache_pattern(unit)))
     if len(found) != 1:
         raise InvalidDataError("no single indicator cache to check")
     document = _cache_document(read_private(found[0]))
@@ -422,9 +428,9 @@ def parse_stored(stored: StoredFile) -> IndicatorSet:
 def load_stored(data_dir: DataDir, stored: StoredFile) -> IndicatorSet:
     try:
         key = content_key([stored.path], stored.format, stored.source_id, stored.url)
-        return cached_set(
-            data_dir, f"{stored.kind}-{stored.path.name}", key, lambda: parse_stored(stored)
-        )
+        # The source id is part of the name: two updated sets can both be called ioc.yaml.
+        unit = f"{stored.kind}-{stored.source_id}-{stored.path.name}"
+        return cached_set(data_dir, unit, key, lambda: parse_stored(stored))
     except InvalidDataError as error:
         raise InvalidDataError(
             f"{error.message} (a stored indicator set: remove it or import it again)"
