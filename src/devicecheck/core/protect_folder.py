@@ -54,6 +54,7 @@ def protect(root: Path, passphrase: str, kdf: KdfParameters = protection.DEFAULT
     keys = protection.keys_from_data_key(data_key)
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     with _log_lock(root):
+        _write_journal(root, "protect", None)  # staging: a crash now is undone
         operations = _stage_protected(root, keys)
         _write_journal(root, "protect", operations)
         protection.write_header(root, header)  # the switch
@@ -70,6 +71,7 @@ def unprotect(root: Path) -> int:
     if keys is None:
         raise DeviceCheckError("this data folder is not protected")
     with _log_lock(root):
+        _write_journal(root, "unprotect", None)  # staging: a crash now is undone
         operations = _stage_plain(root, keys)
         _write_journal(root, "unprotect", operations)
         protection.header_path(root).unlink()  # the switch
@@ -88,19 +90,33 @@ def recover(root: Path) -> None:
     try:
         journal = json.loads(journal_path.read_bytes())
         direction = journal["direction"]
-        operations = [_checked_operation(root, item) for item in journal["operations"]]
+        staging = journal["operations"] is None
+        operations = (
+            [] if staging else [_checked_operation(root, item) for item in journal["operations"]]
+        )
     except (ValueError, KeyError, TypeError):
         raise DeviceCheckError(
             f"{journal_path} is damaged; the last change of protection did not finish"
         ) from None
     switched = protection.is_protected(root) == (direction == "protect")
-    if switched:
+    if switched and not staging:
         _finish(Path(root), operations)
         return
-    for staged, _final, _remove in operations:
+    # Stopped before the switch (while staging, or before the header changed): undo.
+    for staged in _staged_files(Path(root)):
         with contextlib.suppress(FileNotFoundError):
-            (Path(root) / staged).unlink()
+            staged.unlink()
     journal_path.unlink()
+    fsync_directory(Path(root))
+
+
+def _staged_files(root: Path) -> list[Path]:
+    return [
+        Path(folder) / name
+        for folder, _, names in os.walk(root)
+        for name in names
+        if name.endswith(STAGED_SUFFIX)
+    ]
 
 
 # --- staging ---------------------------------------------------------------------------------
@@ -258,8 +274,10 @@ def _rel(root: Path, path: Path) -> Path:
 # --- switching -------------------------------------------------------------------------------
 
 
-def _write_journal(root: Path, direction: str, operations: list[_Operation]) -> None:
-    document = {"direction": direction, "operations": [list(item) for item in operations]}
+def _write_journal(root: Path, direction: str, operations: list[_Operation] | None) -> None:
+    """The journal: None while staging (a crash then is undone), then the renames to do."""
+    listed = None if operations is None else [list(item) for item in operations]
+    document = {"direction": direction, "operations": listed}
     atomic_write(root / protection.JOURNAL_NAME, json.dumps(document).encode("utf-8"))
 
 
