@@ -1,9 +1,11 @@
 """The evidence log: an append-only, hash-chained, crash-safe record (format: docs/evidence-format.md).
 
 Modules: `entries` (an entry, canonical JSON, hashes, the line parser), `log` (EvidenceLog:
-locked, fsync'd appends, reading, repair), `verify` (chain and attachment checks),
-`attachments` (content-addressed copies), `incidents` (the incident diary fields), `export`
-(JSON Lines and CSV), `locking` (the inter-process lock).
+locked, fsync'd appends, reading, repair), `verify` (chain, attachment and receipt checks),
+`receipts` (what a person keeps elsewhere to catch a rebuilt, cut or replaced log), `sealed`
+(an entry's stored form in a protected folder), `attachments` (content-addressed copies),
+`incidents` (the incident diary fields), `export` (JSON Lines and CSV), `locking` (the
+inter-process lock), `standalone_verify` (the plain-Python verifier shipped in packs).
 """
 
 from __future__ import annotations
