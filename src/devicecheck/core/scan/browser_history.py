@@ -17,6 +17,7 @@ A visit is evidence that someone looked at, bought, downloaded or ran monitoring
 from this computer, or only that the person read about it: the advice says both.
 """
 
+import contextlib
 import os
 import re
 import stat
@@ -284,9 +285,10 @@ class PrivateCopy:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for entry in os.scandir(self.folder):
-            os.unlink(entry.path)
-        os.rmdir(self.folder)
+        with contextlib.suppress(OSError):  # nothing of the person's is in it: best effort
+            for entry in os.scandir(self.folder):
+                os.unlink(entry.path)
+            os.rmdir(self.folder)
 
     def copy(self, database: Path, name: str) -> Path:
         """Copy `database` (and its `-wal`, if any) in; returns the copy's path."""
