@@ -285,7 +285,7 @@ class PrivateCopy:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        with contextlib.suppress(OSError):  # nothing of the person's is in it: best effort
+        with contextlib.suppress(OSError):  # best effort; the folder is readable by this user only
             for entry in os.scandir(self.folder):
                 os.unlink(entry.path)
             os.rmdir(self.folder)
