@@ -26,10 +26,15 @@ def region_of(args: argparse.Namespace) -> Region:
     return region_for(getattr(args, "region", None))
 
 
+COMMANDS_WITHOUT_DATA = frozenset({"checklists"})  # they read only the shipped checklists
+
+
 def prepare_protection(args: argparse.Namespace) -> None:
     """Finish any interrupted change of protection, and say where a protected folder's
     passphrase comes from: `--passphrase-file`, then DEVICECHECK_PASSPHRASE_FILE, then the
     terminal. The folder is unlocked when something first needs its keys."""
+    if getattr(args, "command", None) in COMMANDS_WITHOUT_DATA:
+        return  # nothing to unlock: spare them resolving the data folder
     from devicecheck.core import protection
 
     # The full-screen walkthrough owns the terminal: it asks on its own lock screen instead.
