@@ -351,3 +351,19 @@ def test_text_that_is_not_utf8_is_read_with_replacement(tmp_path):
         "https://mspy.com/a",
         "https://mspy.com/\ufffd",
     ]
+
+
+def test_planted_devices_and_huge_files_are_refused_without_reading_them(tmp_path):
+    home = tmp_path / "home"
+    brave = home / ".config/BraveSoftware/Brave-Browser"
+    (brave / "Default").mkdir(parents=True)
+    (brave / "Default/History").symlink_to("/dev/zero")  # would never end
+    (brave / "Profile 1").mkdir()
+    with open(brave / "Profile 1/History", "wb") as sparse:
+        sparse.truncate(3 << 30)  # 3 GB that take no disk space
+    started = time.monotonic()
+    outcome = scan_history(home, "linux", one_app_set("mspy.com"))
+    assert time.monotonic() - started < 10
+    reasons = {item.what: item.reason for item in outcome.not_examined}
+    assert "not a regular file" in reasons["browser history (Brave, profile Default)"]
+    assert "larger than 2048 MB" in reasons["browser history (Brave, profile Profile 1)"]
