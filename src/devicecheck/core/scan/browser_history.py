@@ -108,6 +108,9 @@ class DomainIndex:
         self.patterns: dict[str, list[tuple[re.Pattern[str], tuple[int, ...]]]] = {}
         for domain, apps in domains.items():
             self._add(domain, apps)
+        # The last two labels of everything above: a host ending otherwise matches nothing,
+        # which one look-up says (most hosts in a history are such).
+        self.tails = frozenset(map(_last_two_labels, (*self.exact, *self.wildcard, *self.patterns)))
 
     @classmethod
     def of(cls, indicators: IndicatorSet) -> "DomainIndex":
@@ -137,6 +140,8 @@ class DomainIndex:
 
     def matches(self, host: str) -> list[DomainMatch]:
         """Which indicators name this host (lower-case, no final dot), most specific first."""
+        if _last_two_labels(host) not in self.tails:
+            return []
         found: list[DomainMatch] = []
         suffix, dot = host, host.find(".")
         while dot > 0:  # every suffix with at least two labels: the host, then its parents
@@ -151,6 +156,10 @@ class DomainIndex:
             suffix = suffix[dot + 1 :]
             dot = suffix.find(".")
         return found
+
+
+def _last_two_labels(host: str) -> str:
+    return host[host.rfind(".", 0, max(host.rfind("."), 0)) + 1 :]
 
 
 def _is_domain(text: str) -> bool:
