@@ -345,7 +345,7 @@ def test_a_list_that_loses_a_third_of_its_apps_needs_a_yes(home, server):
     questions: list[str] = []
     with pytest.raises(DeviceCheckError, match="run again with --yes"):
         update(home, server, confirm=lambda q: questions.append(q) or False)
-    assert "1 apps where the one in use has 3" in questions[0]
+    assert "1 app where the one in use has 3 apps" in questions[0]
     assert snapshot(updated_dir(home)) == before
     assert update(home, server, confirm=lambda q: True).apps_after == 1
 
@@ -483,3 +483,52 @@ def test_two_updated_lists_of_one_file_name_keep_their_own_caches(home, server, 
     assert sorted(p.name for p in cache_dir(home).iterdir()) == first
     assert any(name.startswith("updated-echap-ioc-yaml-") for name in first)
     assert any(name.startswith("updated-update-ioc-yaml-ioc-yaml-") for name in first)
+
+
+def run_on_terminal(arguments: list[str], answer: bytes, env: dict[str, str]) -> tuple[int, str]:
+    """Run the CLI on a real pseudo-terminal, answer its question, return (code, output)."""
+    import os
+    import pty
+    import select
+    import subprocess
+
+    from tests.conftest import devicecheck_command
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [*devicecheck_command(), *arguments],
+        stdin=follower, stdout=follower, stderr=follower, env={**os.environ, **env},
+    )  # fmt: skip
+    os.close(follower)
+    output, answered = b"", False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        if not answered and b"[y/N]" in output:
+            os.write(leader, answer)
+            answered = True
+        if process.poll() is not None and not ready:
+            break
+    os.close(leader)
+    return process.wait(timeout=10), output.decode(errors="replace")
+
+
+@pytest.mark.parametrize(("answer", "code"), [(b"y\n", 0), (b"n\n", 2)])
+def test_on_a_terminal_the_person_is_asked(data_dir, server, answer, code):
+    environment = {"SSL_CERT_FILE": str(server.certificate), "DEVICECHECK_HOME": str(data_dir)}
+    url = server.base + "/feed.yaml"
+    server.routes["/feed.yaml"] = body(GOOD.encode())
+    assert run_cli("indicators", "update", "--url", url, data_dir=data_dir, env=environment)
+    server.routes["/feed.yaml"] = body(GOOD.encode().split(b"\n")[0] + b"\n")
+    result, output = run_on_terminal(["indicators", "update", "--url", url], answer, environment)
+    assert "Install it anyway? The new list has 1 app where the one in use has 3 apps" in output
+    assert result == code, output
+    assert ("3 -> 1 app(s)" in output) == (code == 0)

@@ -248,8 +248,8 @@ def _confirm_changes(
     questions = []
     if before.apps and len(after.apps) < len(before.apps) * (1 - LOSS_THRESHOLD):
         questions.append(
-            f"the new list has {len(after.apps)} apps where the one in use has "
-            f"{len(before.apps)} (a cut list, or the wrong file, looks like this)"
+            f"the new list has {_apps(len(after.apps))} where the one in use has "
+            f"{_apps(len(before.apps))} (a cut list, or the wrong file, looks like this)"
         )
     if before_format and chosen != before_format:
         questions.append(f"the new list is in {chosen} format, the one in use in {before_format}")
@@ -260,6 +260,10 @@ def _confirm_changes(
         raise DeviceCheckError(
             f"not installed: {question}; run again with --yes to install it anyway; {UNCHANGED}"
         )
+
+
+def _apps(count: int) -> str:
+    return f"{count} app" + ("s" if count != 1 else "")
 
 
 # --- the exchange ----------------------------------------------------------------------------
