@@ -106,7 +106,10 @@ def test_echap_misp_event_sample_imports_with_what_is_usable(data_dir):
     )
     assert "A phone check can use:" in result.stderr
     info = json.loads(run_cli("indicators", "info", "--json", data_dir=data_dir).stdout)
-    assert any(s["kind"] == "imported" and s["counts"]["apps"] == 3 for s in info["sources"])
+    (imported,) = [s for s in info["sources"] if s["kind"] == "imported"]
+    assert imported["counts"]["apps"] == 3
+    # The event names Echap's repository as its source: CC BY 4.0 and its attribution follow.
+    assert imported["licence"] == "CC BY 4.0" and "Echap" in imported["attribution"]
 
 
 def test_echap_tinycheck_sample_imports(tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from devicecheck.core.indicators import echap
 from devicecheck.core.indicators.common import (
     UniqueIds,
     expect_list,
@@ -77,6 +78,7 @@ def parse_misp(document: Any, where: str, source: SourceInfo) -> IndicatorSet:
         group = groups.setdefault(key, {})
         for target, found in values.items():
             group.setdefault(target, {}).update(found)
+    source = _with_publisher(event, source)
     taken = UniqueIds()
     apps = tuple(
         AppIndicator(
@@ -114,3 +116,21 @@ def _values(attributes: list, where: str, key: str) -> tuple[str, dict[str, dict
             value = value.lower().rstrip(".")
         fields.setdefault(target, {})[value] = None
     return name, fields
+
+
+def _with_publisher(event: dict, source: SourceInfo) -> SourceInfo:
+    """Echap's event names its repository as its source (a `link` attribute): its licence
+    and attribution then go with the set, as CC BY 4.0 asks."""
+    links = [
+        a.get("value")
+        for a in event.get("Attribute") or []
+        if isinstance(a, dict) and a.get("type") == "link"
+    ]
+    if any(isinstance(link, str) and link.rstrip("/") == echap.URL for link in links):
+        return source._replace(
+            name=f"{echap.NAME} ({source.name})",
+            licence=echap.LICENCE,
+            attribution=echap.ATTRIBUTION,
+            url=echap.URL,
+        )
+    return source
