@@ -175,7 +175,7 @@ def test_phone_check_section_from_phone_scan_entries(tmp_path: Path) -> None:
         "TheTruthSpy",
         "Echap stalkerware indicators (version abc123)",
         "App package: com.example.truthspy",
-        "Access it holds: location SMS",
+        "Access it holds: location, SMS",
         "Serial number: ABC123",
     ):
         assert expected in phone, expected

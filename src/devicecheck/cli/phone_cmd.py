@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, region_of, tell
+from devicecheck.core.finding_labels import category_label, kind_label
 from devicecheck.errors import DeviceCheckError, InvalidDataError
 
 if TYPE_CHECKING:
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 EXIT_NOTHING_FOUND = 0
 EXIT_FOUND = 1
 _WIDTH = 88
-_KIND_LABELS = {"package": "app", "access": "app's access", "setting": "phone setting"}
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -235,7 +235,8 @@ _BEFORE_REMOVING = (
 
 def _finding_lines(number: int, finding: PhoneFinding) -> list[str]:
     heading = (
-        f"{number}. {finding.app} ({finding.category}), {_KIND_LABELS.get(finding.kind, finding.kind)}"
+        f"{number}. {finding.app} ({category_label(finding.category)}), "
+        f"{kind_label(finding.kind, phone=True)}"
         f": {finding.severity} severity, {finding.confidence} confidence"
     )
     lines = [heading]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, region_of, tell
+from devicecheck.core.finding_labels import category_label, kind_label
 from devicecheck.errors import DeviceCheckError, InvalidDataError
 
 if TYPE_CHECKING:
@@ -45,17 +46,6 @@ _STAGE_WORDS = {
     "processes": "running programs",
     "connections": "network connections",
     "autostart": "start-up entries",
-}
-_KIND_LABELS = {
-    "process": "running program",
-    "connection": "network connection",
-    "listener": "open network port",
-    "autostart": "start-up entry",
-    "input-capture": "keyboard reading",
-    "hidden": "hidden program",
-    "access": "way in",
-    "traffic-capture": "traffic capture",
-    "changed": "change since the last saved scan",
 }
 
 
@@ -222,7 +212,7 @@ def _of_loaded(examined: dict[str, int]) -> str:
 
 def _finding_lines(number: int, finding: Finding) -> list[str]:
     heading = (
-        f"{number}. {finding.app} ({finding.category}), {_KIND_LABELS.get(finding.kind, finding.kind)}"
+        f"{number}. {finding.app} ({category_label(finding.category)}), {kind_label(finding.kind)}"
         f": {finding.severity} severity, {finding.confidence} confidence"
     )
     matched = finding.matched

@@ -9,8 +9,10 @@ the action plan, help, limits, sources, and a statement of truth with signatures
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
+from devicecheck.core.finding_labels import category_label, kind_label
 from devicecheck.core.report.dates import format_moment
 from devicecheck.core.report.model import (
     PHONE_TARGET,
@@ -42,6 +44,7 @@ ALTERED = "ALTERED"
 CHAIN_MARK = "From the evidence log"
 SESSION_ONLY_MARK = "Session file only: not in the evidence log"
 SHORT_WHAT = 70
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
 @dataclass(frozen=True)
@@ -426,14 +429,19 @@ def _answer_tone(value: str, severity: str) -> str:
 
 def _finding_record(data: ReportData, row: FindingRow) -> Record:
     process = f"{row.process_name} (process {row.pid})" if row.pid else row.process_name
-    detail = tuple((name.capitalize(), value, len(value) > 40) for name, value in row.detail)
-    heading = f"{row.app}: {row.category or row.kind} ({row.severity or 'unknown'} severity)"
+    phone = row.target == PHONE_TARGET
+    detail = tuple(
+        (name.capitalize(), _detail_when(data, value), len(value) > 40)
+        for name, value in row.detail
+    )
+    what = category_label(row.category) if row.category else kind_label(row.kind, phone=phone)
+    heading = f"{row.app}: {what} ({row.severity or 'unknown'} severity)"
     if row.altered:
         heading = f"[{ALTERED}] {heading}"
     return Record(
         heading,
         _fields(
-            ("Found as", row.kind),
+            ("Found as", kind_label(row.kind, phone=phone)),
             ("What matched", row.matched, len(row.matched) > 60),
             ("Confidence", row.confidence),
             ("Program", process),
@@ -448,6 +456,11 @@ def _finding_record(data: ReportData, row: FindingRow) -> Record:
         ),
         tone="high" if row.altered else row.severity,
     )
+
+
+def _detail_when(data: ReportData, value: str) -> str:
+    """A detail that is a time ("2026-10-14 22:43:50", ISO 8601) written as a date."""
+    return _when(data, value) if _MOMENT.match(value) else value
 
 
 def _group_records(data: ReportData, groups: tuple[FindingGroup, ...]) -> tuple[Record, ...]:

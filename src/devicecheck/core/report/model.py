@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ VERIFY_COMMAND = "devicecheck log verify"
 ANSWER_ORDER = {"yes": 0, "unsure": 1, "no": 2, "skip": 3}
 SEVERITY_ORDER = ("high", "medium", "low")
 PHONE_TARGET = "android-phone"
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 GENERAL_LIMITS = (
     "No check can prove that nobody is watching. A clean result means only that these checks "
     "found nothing.",
@@ -603,12 +605,20 @@ def _finding_row(
     matched_text = ""
     if matched:
         field = _text(matched.get("field"))
-        matched_text = f"{MATCH_FIELDS.get(field, field.replace('_', ' '))} "
-        matched_text += repr(_text(matched.get("value")))
+        value = _text(matched.get("value"))
+        if field == "access":
+            value = _detail_text("access", value.split(", "))
+        matched_text = f"{MATCH_FIELDS.get(field, field.replace('_', ' '))} {value!r}"
     target = PHONE_TARGET if data.get("origin") == "phone-scan" else "computer"
-    pairs = [(str(k).replace("_", " "), _text(v)) for k, v in sorted(detail.items())]
+    pairs = [
+        (str(k).replace("_", " "), _detail_text(str(k), v))
+        for k, v in sorted(detail.items())
+        if not str(k).endswith("_entry")  # another entry's internal id
+    ]
     if target == PHONE_TARGET:
-        pairs += [(label, _text(data.get(k))) for k, label in PHONE_FINDING_FIELDS.items()]
+        pairs += [
+            (label, _detail_text(k, data.get(k))) for k, label in PHONE_FINDING_FIELDS.items()
+        ]
     return FindingRow(
         app=_text(data.get("app")) or _text(data.get("package")) or "unknown software",
         kind=_text(data.get("kind")),
@@ -631,6 +641,30 @@ def _finding_row(
         target=target,
         altered=altered,
     )
+
+
+def _detail_text(key: str, value: Any) -> str:
+    """A finding's detail value in words: products by name, access by label, lists with commas,
+    an internal identifier as words (times stay ISO here; the layout writes them as dates)."""
+    if isinstance(value, dict):
+        if value.get("app"):
+            source = _source_name(value.get("source"))
+            return (
+                f"{_text(value.get('app'))}, from {source}" if source else _text(value.get("app"))
+            )
+        return ", ".join(
+            f"{str(k).replace('_', ' ')}: {_detail_text(str(k), v)}" for k, v in value.items()
+        )
+    if isinstance(value, (list, tuple)):
+        if key == "access":
+            from devicecheck.core.phone.access import ACCESS_LABELS
+
+            return ", ".join(ACCESS_LABELS.get(_text(v), _text(v)) for v in value)
+        return ", ".join(_detail_text(key, v) for v in value)
+    text = _text(value)
+    if key == "what" and _IDENTIFIER.fullmatch(text):
+        return text.replace("_", " ")
+    return text
 
 
 def _source_name(source: Any) -> str:
@@ -932,13 +966,18 @@ def _sources(data_dir: DataDir, session: Session, entries: Sequence[Any]) -> tup
         if isinstance(source, dict) and source.get("id")
     ]
     installed = _installed_sources(data_dir)
+    described: dict[str, dict[str, str]] = {}  # what any scan's summary says of each source
+    for source in used:
+        known = described.setdefault(_text(source.get("id")), {})
+        for name in ("name", "licence", "attribution", "url"):
+            known[name] = known.get(name) or _text(source.get(name))
     rows: dict[str, SourceRow] = {}
     for source, was_used in [*((s, True) for s in used), *(({"id": i}, False) for i in installed)]:
         source_id = _text(source.get("id"))
         info = {**installed.get(source_id, {}), **KNOWN_SOURCES.get(source_id, {})}
 
-        def pick(name: str, source=source, info=info) -> str:
-            return info.get(name) or _text(source.get(name))
+        def pick(name: str, source_id=source_id, info=info) -> str:
+            return info.get(name) or described.get(source_id, {}).get(name, "")
 
         rows.setdefault(
             source_id,

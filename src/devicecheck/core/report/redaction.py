@@ -22,6 +22,7 @@ import dataclasses
 import getpass
 import re
 import socket
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -81,6 +82,28 @@ _STREET = re.compile(
 )
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
 _FILE_LIKE = re.compile(r"[._\d-]")
+# Authors and "who" values that are roles, not names: they become the role, and are never
+# scrubbed from free text as if they were someone's name.
+CLIENT_WORDS = frozenset(("self", "client", "the client", "me", "i"))
+ROLE_WORDS = CLIENT_WORDS | {"caseworker", "the caseworker"}
+# Accounts every computer has: a process run by "root" names nobody, and "root" is a word.
+SYSTEM_ACCOUNTS = frozenset(
+    (
+        "root",
+        "system",
+        "administrator",
+        "admin",
+        "nobody",
+        "daemon",
+        "local service",
+        "network service",
+        "www-data",
+    )
+)
+# Phone details a redacted copy leaves out (Android version and patch level say how safe the
+# phone was and name nobody). Only the serial is scrubbed from free text as well: the maker's
+# name is also part of package names ("com.google.android...") and must stay there.
+PHONE_IDENTIFIERS = frozenset(("serial number", "maker", "model", "build"))
 
 
 def parse_also(text: str | Sequence[str]) -> tuple[str, ...]:
@@ -150,12 +173,16 @@ def redact_report(
 
 
 def _people(session: Session, entries: Sequence[Any], data: ReportData) -> list[str]:
-    names = {e.author for e in entries if e.author and e.author != "self"}
+    names = {e.author for e in entries if e.author}
     if session.caseworker:
         names.add(session.caseworker.name)
     names.update(c.recorded_by for c in session.consents)
     names.update(n.author for n in session.caseworker_notes)
-    return sorted(n for n in names if n and n != "self")
+    return sorted(n for n in names if n and not _is_role(n))
+
+
+def _is_role(name: str) -> bool:
+    return name.strip().casefold() in ROLE_WORDS
 
 
 def _machine_words(data: ReportData) -> list[str]:
@@ -164,7 +191,7 @@ def _machine_words(data: ReportData) -> list[str]:
     for name in (_safe(socket.gethostname), _safe(getpass.getuser)):
         words.add(name)
         words.add(name.split(".")[0])
-    return [w for w in words if len(w.strip()) >= 3]
+    return [w for w in words if len(w.strip()) >= 3 and w.strip().casefold() not in SYSTEM_ACCOUNTS]
 
 
 def _safe(read: Callable[[], str]) -> str:
@@ -188,7 +215,7 @@ def _phrases(data: ReportData, session: Session) -> list[str]:
         if _FILE_LIKE.search(stem):
             phrases.add(stem)
     for row in data.scans:
-        phrases.update(value for _, value in row.device)
+        phrases.update(value for label, value in row.device if label == "serial number")
     return [p for p in phrases if len(p.strip()) >= 3]
 
 
@@ -203,9 +230,10 @@ def _role_of(people: Iterable[str]) -> Callable[[str], str]:
     known = set(people)
 
     def role(author: str) -> str:
-        if author in ("self", ""):
+        word = author.strip().casefold()
+        if word in CLIENT_WORDS or not word:
             return "client"
-        return "caseworker" if author in known else "someone else"
+        return "caseworker" if author in known or word in ROLE_WORDS else "someone else"
 
     return role
 
@@ -236,7 +264,7 @@ def _scan(row: ScanRow) -> ScanRow:
     return dataclasses.replace(
         row,
         machine=machine,
-        device=tuple((k, REDACTED) for k, _ in row.device),
+        device=tuple((k, REDACTED if k in PHONE_IDENTIFIERS else v) for k, v in row.device),
         not_examined=tuple((_no_paths(what), why) for what, why in row.not_examined),
     )
 
@@ -262,9 +290,9 @@ def _incident(row: IncidentRow, role: Callable[[str], str], witnesses: bool) -> 
 
 
 def _action(step: ActionRow, people: Sequence[str]) -> ActionRow:
-    who = step.who.strip().lower()
-    parts = {p.lower() for name in people for p in _name_parts(name)}
-    if who in ("client", "self", "me", "i", "the client"):
+    who = step.who.strip().casefold()
+    parts = {p.casefold() for name in people for p in _name_parts(name)}
+    if who in CLIENT_WORDS:
         role = "client"
     elif who == "caseworker" or set(re.findall(r"\w+", who)) & parts:
         role = "caseworker"
@@ -277,7 +305,10 @@ def _action(step: ActionRow, people: Sequence[str]) -> ActionRow:
 
 
 def _name_parts(name: str) -> list[str]:
-    parts = [p for p in re.split(r"[\s,.()\-–'’]+", name) if len(p) >= 2]
+    """The name, and each part of it between any non-letters (hyphens of every kind,
+    apostrophes, spaces), in the form NFKC gives (full-width letters become plain ones)."""
+    name = unicodedata.normalize("NFKC", name)
+    parts = [p for p in re.split(r"[\W_]+", name) if len(p) >= 2]
     return [name, *parts]
 
 
@@ -315,10 +346,20 @@ def _scrubber(
     if "addresses" in also:
         steps += [(_STREET, "[address removed]"), (_POSTCODE, "[postcode removed]")]
 
-    def scrub(text: str) -> str:
+    def scrub_once(text: str) -> str:
         for pattern, replacement in steps:
             text = pattern.sub(replacement, text)
         return text
+
+    def scrub(text: str) -> str:
+        """Scrubbed as written; if a name still shows once compatibility forms are folded
+        (full-width or styled letters), the folded text is scrubbed instead."""
+        text = scrub_once(text)
+        folded = unicodedata.normalize("NFKC", text)
+        if folded == text:
+            return text
+        folded_scrubbed = scrub_once(folded)
+        return folded_scrubbed if folded_scrubbed != folded else text
 
     return scrub
 
