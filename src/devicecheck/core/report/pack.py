@@ -20,6 +20,7 @@ than one chunk of one file is held in memory.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from collections.abc import Sequence
@@ -84,15 +85,20 @@ def write_pack(
     cut = _cut(data_dir, session, include_unsessioned, keep_content=not redact)
     manifest = _manifest(session, data, cut, include_unsessioned, redact)
     document = layout(data)
+    listed = {
+        "README.txt": _readme(data, cut, redact, manifest["cut"]).encode("utf-8"),
+        "standalone_verify.py": _package_file("core/evidence/standalone_verify.py"),
+        "report.pdf": render_document(document, "pdf"),
+        "report.html": render_document(document, "html"),
+    }
+    manifest["files"] = {name: hashlib.sha256(body).hexdigest() for name, body in listed.items()}
     with (
         atomic_writer(output) as handle,
         zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as pack,
     ):
-        pack.writestr("README.txt", _readme(data, cut, redact, manifest["cut"]))
         pack.writestr("verify.py", _package_file("core/report/pack_verify.py"))
-        pack.writestr("standalone_verify.py", _package_file("core/evidence/standalone_verify.py"))
-        pack.writestr("report.pdf", render_document(document, "pdf"))
-        pack.writestr("report.html", render_document(document, "html"))
+        for name, body in listed.items():
+            pack.writestr(name, body)
         pack.writestr("evidence/manifest.json", json.dumps(manifest, indent=1) + "\n")
         pack.writestr("evidence/log.jsonl", b"".join(cut.lines))
         stored = StoredFiles(data_dir) if cut.files else None
@@ -236,8 +242,10 @@ def _readme(data: ReportData, cut: _Cut, redact: bool, cut_words: str) -> str:
         "  (plain Python 3; nothing else is needed and nothing is sent anywhere).",
         "  It says INTACT and exits 0, or NOT INTACT and names the first problem, exiting 1.",
         "  It checks that each entry's fingerprint (SHA-256) matches its content, that each",
-        "  entry sits where it should in the log's chain of fingerprints, and that each",
-        "  attached file matches the fingerprint recorded for it.",
+        "  entry sits where it should in the log's chain of fingerprints, that each",
+        "  attached file matches the fingerprint recorded for it, that the reports and this",
+        "  README are the ones made with the pack, and that no file was added. It can also",
+        "  check the zip itself:   python3 verify.py PACK.zip",
     ]
     if receipt:
         lines += [

@@ -16,13 +16,22 @@ What it checks:
    session's entries only; the others are in the list by hash, so their place in the chain can
    be seen, but not their content.
 3. When the pack holds the whole log, the log verifier's full check runs as well.
+4. The reports, README and checkers match the SHA-256 the manifest lists for them (`files`),
+   and the folder holds nothing else: a file added after packing is named (the pack's own zip
+   beside it and Python's `__pycache__` are not counted).
+Given a zip instead of a folder, it checks that the zip is whole, unpacks it into a temporary
+folder and checks that.
 It prints the head hash and receipt: compare them with a receipt kept elsewhere (on paper, or
 sent to a caseworker) to be sure the whole log was not rebuilt.
 """
 
+import hashlib
 import importlib.util
 import json
 import sys
+import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 
 GENESIS = "0" * 64
@@ -102,8 +111,53 @@ def verify(folder, here):
             verifier.verify(log_path, folder / "evidence" / "files", [])
         except verifier.NotIntact as problem:
             raise Problem(f"evidence/log.jsonl {problem}") from None
+    check_pack_files(folder, manifest, entries)
     files = sum(len(attached(e)) for e in entries)
     return manifest, len(chain), len(entries), files, head
+
+
+def check_pack_files(folder, manifest, entries):
+    """The listed files match their fingerprints, and nothing was added to the folder."""
+    listed = manifest.get("files") or {}
+    if not isinstance(listed, dict):
+        raise Problem("evidence/manifest.json: missing or damaged")
+    for name, digest in sorted(listed.items()):
+        path = folder / str(name)
+        if not path.is_file():
+            raise Problem(f"{name}: missing (the manifest lists it)")
+        if sha256_of(path) != digest:
+            raise Problem(f"{name}: changed since the pack was made (its fingerprint differs)")
+    expected = set(listed) | {"verify.py", "evidence/log.jsonl", "evidence/manifest.json"}
+    expected |= {f"evidence/files/{r.get('sha256')}" for e in entries for r in attached(e)}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_dir() or "__pycache__" in relative.parts:
+            continue
+        if len(relative.parts) == 1 and path.suffix.lower() == ".zip":
+            continue  # the pack itself, unzipped beside its contents
+        if relative.as_posix() not in expected:
+            raise Problem(f"{relative.as_posix()}: not part of the pack (added after it was made)")
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def unpacked(zip_path, into):
+    """Unpack a pack's zip into `into`, after checking that every member is whole."""
+    try:
+        with zipfile.ZipFile(zip_path) as pack:
+            damaged = pack.testzip()
+            if damaged is not None:
+                raise Problem(f"{zip_path.name}: {damaged} is damaged inside the zip")
+            pack.extractall(into)
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError, ValueError):
+        raise Problem(f"{zip_path.name}: not a whole zip file (cut short or damaged)") from None
+    return into
 
 
 def attached(entry):
@@ -118,7 +172,11 @@ def main(argv):
     here = Path(__file__).resolve().parent
     folder = Path(argv[1]) if len(argv) > 1 else here
     try:
-        manifest, total, held, files, head = verify(folder, here)
+        if folder.is_file():
+            with tempfile.TemporaryDirectory() as scratch:
+                manifest, total, held, files, head = verify(unpacked(folder, Path(scratch)), here)
+        else:
+            manifest, total, held, files, head = verify(folder, here)
     except FileNotFoundError:
         print(f"{folder}: not an evidence pack (no evidence/log.jsonl)", file=sys.stderr)
         return 2
@@ -126,6 +184,8 @@ def main(argv):
         print(f"NOT INTACT: {problem}", file=sys.stderr)
         return 1
     print(f"INTACT: {held} of the log's {total} entries are in this pack; {files} files checked.")
+    if manifest.get("files"):
+        print("The reports and README are the ones made with this pack, and nothing was added.")
     print(f"Cut: {manifest.get('cut', 'not said')}")
     if total:
         print(f"Head of the log: entry {total}, hash {head}")

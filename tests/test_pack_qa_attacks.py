@@ -1,0 +1,158 @@
+"""The pack's verify.py against a person who edits the unpacked pack or its zip: run as
+`python3 -I verify.py` in an empty folder, every attack fails with one line naming the problem
+(exit 1), never a traceback; the untouched pack passes, unpacked (with its zip beside it) or as
+the zip itself."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def pack_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("qa-pack")
+    data_dir = root / "data"
+    session_id = json.loads(run_cli("session", "new", "--json", data_dir=data_dir).stdout)["id"]
+    pictures = []
+    for name, colour in (("door.png", (200, 10, 10)), ("texts.png", (10, 10, 200))):
+        Image.new("RGB", (64, 48), colour).save(root / name)
+        pictures += ["--attach", str(root / name)]
+    for number, when in enumerate(("2026-11-21 09:15", "2026-11-22 10:00", "2026-11-23 11:00")):
+        result = run_cli(
+            "log", "add-incident", "--session", session_id, "--what", f"incident {number}",
+            "--when", when, *(pictures if number == 0 else ()), data_dir=data_dir,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    output = root / "pack.zip"
+    result = run_cli("pack", session_id, "-o", str(output), data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    return output
+
+
+def _unpacked(pack_zip: Path, folder: Path) -> Path:
+    with zipfile.ZipFile(pack_zip) as pack:
+        pack.extractall(folder)
+    return folder
+
+
+def _verify(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """python3 -I verify.py, from an empty working folder, with no devicecheck importable."""
+    empty = folder.parent / "empty-cwd"
+    empty.mkdir(exist_ok=True)
+    return subprocess.run(
+        [sys.executable, "-I", str(folder / "verify.py"), *args],
+        cwd=empty,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _assert_fails(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("NOT INTACT: "), lines
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted((folder / "evidence" / "files").iterdir())
+
+
+def _lines(folder: Path) -> list[bytes]:
+    return (folder / "evidence" / "log.jsonl").read_bytes().splitlines(keepends=True)
+
+
+def _write_lines(folder: Path, lines: list[bytes]) -> None:
+    (folder / "evidence" / "log.jsonl").write_bytes(b"".join(lines))
+
+
+def test_the_untouched_pack_passes_unpacked_with_its_zip_beside_it_and_as_a_zip(
+    pack_zip: Path, tmp_path: Path
+) -> None:
+    folder = _unpacked(pack_zip, tmp_path / "pack")
+    shutil.copy(pack_zip, folder / "pack.zip")  # `unzip pack.zip` in the folder that holds it
+    result = _verify(folder)
+    assert result.returncode == 0, result.stderr
+    assert "nothing was added" in result.stdout
+    as_zip = _verify(folder, str(pack_zip))
+    assert as_zip.returncode == 0, as_zip.stderr
+    assert as_zip.stdout.startswith("INTACT")
+
+
+def _swap_files(folder: Path) -> None:
+    first, second = _files(folder)
+    a, b = first.read_bytes(), second.read_bytes()
+    first.write_bytes(b)
+    second.write_bytes(a)
+
+
+def _flip_report_byte(folder: Path) -> None:
+    report = folder / "report.pdf"
+    data = bytearray(report.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    report.write_bytes(bytes(data))
+
+
+ATTACKS: dict[str, tuple[Callable[[Path], None], tuple[str, ...]]] = {
+    "removed line": (lambda f: _write_lines(f, _lines(f)[:1] + _lines(f)[2:]), ("log.jsonl",)),
+    "reordered lines": (
+        lambda f: _write_lines(f, [_lines(f)[1], _lines(f)[0], *_lines(f)[2:]]),
+        ("log.jsonl",),
+    ),
+    "swapped attachments": (_swap_files, ("attached file",)),
+    "planted evidence file": (
+        lambda f: (f / "evidence" / "files" / ("0" * 64)).write_bytes(b"fake photo"),
+        ("evidence/files/" + "0" * 64, "not part of the pack"),
+    ),
+    "planted top-level file": (
+        lambda f: (f / "statement.pdf").write_bytes(b"%PDF-1.4 forged"),
+        ("statement.pdf", "not part of the pack"),
+    ),
+    "changed report": (_flip_report_byte, ("report.pdf", "changed")),
+    "changed readme": (
+        lambda f: (f / "README.txt").write_text("Who to contact: someone else\n"),
+        ("README.txt", "changed"),
+    ),
+    "removed report": (lambda f: (f / "report.html").unlink(), ("report.html", "missing")),
+}
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_each_attack_on_the_unpacked_pack_fails_in_one_line(
+    pack_zip: Path, tmp_path: Path, attack: str
+) -> None:
+    folder = _unpacked(pack_zip, tmp_path / "pack")
+    change, words = ATTACKS[attack]
+    change(folder)
+    _assert_fails(_verify(folder), *words)
+
+
+def test_a_truncated_or_damaged_zip_fails_in_one_line(pack_zip: Path, tmp_path: Path) -> None:
+    checker = _unpacked(pack_zip, tmp_path / "checker")
+    truncated = tmp_path / "truncated.zip"
+    truncated.write_bytes(pack_zip.read_bytes()[: pack_zip.stat().st_size // 2])
+    _assert_fails(_verify(checker, str(truncated)), "truncated.zip", "not a whole zip")
+    damaged = tmp_path / "damaged.zip"
+    data = bytearray(pack_zip.read_bytes())
+    with zipfile.ZipFile(pack_zip) as pack:
+        member = next(i for i in pack.infolist() if i.filename.startswith("evidence/files/"))
+    header = member.header_offset
+    extra = int.from_bytes(data[header + 28 : header + 30], "little")  # local header's extra
+    data[header + 30 + len(member.filename) + extra + 10] ^= 0x01  # inside the file's bytes
+    damaged.write_bytes(bytes(data))
+    _assert_fails(_verify(checker, str(damaged)), "damaged.zip")
