@@ -99,8 +99,12 @@ def qa_case(tmp_path_factory: pytest.TempPathFactory) -> QaCase:
         "--who", "client", "--by", "2026-12-01",
     )  # fmt: skip
     with EvidenceLog(DataDir(data_dir)) as log:
-        scan = log.append("scan", {"host": "margaret-laptop", "finding_count": len(KINDS)},
-                          session=session_id)  # fmt: skip
+        summary = {
+            "host": "margaret-laptop",
+            "finding_count": len(KINDS),
+            "examined": {"authorized_keys": 0, "indicator_apps_loaded": 618, "history_urls": 9},
+        }
+        scan = log.append("scan", summary, session=session_id)
         for kind in KINDS:
             log.append("finding", _finding(kind, scan.id), session=session_id)
     outputs = {}
@@ -173,9 +177,20 @@ def test_redaction_keeps_roles_system_accounts_and_the_phone_maker(qa_case: QaCa
     assert "The client wrote this; the root of it is his jealousy." in text
     assert "[redacted] said" not in text and "Client said [redacted]" in text
     assert "Who: client" in text
-    assert "By: client" in text or "Written by: client" in text or "Author: client" in text
+    assert "By: the client" in qa_case.report and "By: the client" in text
     # The phone's maker is left out as a field, never cut out of package names; its Android
     # version and patch level name nobody and stay.
     assert "com.google.android.packageinstaller" in text
     assert "Maker: [redacted]" in text and "Serial number: [redacted]" in text
     assert "Android version: 14" in text and "Security patch: 20" in text
+
+
+def test_what_was_examined_is_counted_in_words(qa_case: QaCase) -> None:
+    examined = re.findall(r"^\s+Examined: (.*)$", qa_case.report, re.MULTILINE)
+    assert any(
+        "0 SSH keys allowed to log in" in line and "618 known products in the lists" in line
+        for line in examined
+    ), examined
+    assert any("reads over USB" in line for line in examined), examined
+    for line in examined:
+        assert "indicator apps" not in line and "authorized keys" not in line, line

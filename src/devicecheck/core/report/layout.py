@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from devicecheck.core.finding_labels import category_label, kind_label
 from devicecheck.core.report.dates import format_moment
 from devicecheck.core.report.model import (
+    CLIENT_WORDS,
     PHONE_TARGET,
     AttachmentRow,
     FindingGroup,
@@ -160,6 +161,11 @@ def layout(data: ReportData) -> Document:
 
 def _when(data: ReportData, text: str, *, zone: bool = True) -> str:
     return format_moment(text, data.region_code, zone=zone)
+
+
+def _author(author: str) -> str:
+    """Who wrote an entry: "self", "client" and the like are the client."""
+    return "the client" if author.strip().casefold() in CLIENT_WORDS else author
 
 
 def _chain_note(in_chain: bool, applies: bool) -> str:
@@ -331,13 +337,13 @@ def _incident_record(data: ReportData, row: IncidentRow) -> Record:
         ("Impact", row.impact),
         ("Reported to", _reported(row)),
         ("Recorded", f"{_when(data, row.recorded_at)}, log entry {row.seq}"),
-        ("Recorded by", "the client" if row.author == "self" else row.author),
+        ("Recorded by", _author(row.author)),
         ("Scope", "" if row.sessioned else "recorded outside any session"),
     )
     files, images = _attachment_lines(row.attachments)
     fields += files
     for amendment in row.amendments:
-        who = "the client" if amendment.author == "self" else amendment.author
+        who = _author(amendment.author)
         mark = f" [{ALTERED}]" if amendment.altered else ""
         fields += (
             Field(
@@ -583,7 +589,7 @@ def _notes_section(data: ReportData) -> Section:
         Record(
             f"[{ALTERED}] Note" if note.altered else "Note",
             _fields(
-                ("By", "the client" if note.author == "self" else note.author),
+                ("By", _author(note.author)),
                 ("Recorded", f"{_when(data, note.written_at)}, log entry {note.seq}"),
                 ("Scope", "" if note.sessioned else "recorded outside any session"),
             ),

@@ -34,6 +34,8 @@ VERIFY_COMMAND = "devicecheck log verify"
 ANSWER_ORDER = {"yes": 0, "unsure": 1, "no": 2, "skip": 3}
 SEVERITY_ORDER = ("high", "medium", "low")
 PHONE_TARGET = "android-phone"
+# Authors and "who" values that mean the client (the log writes "self").
+CLIENT_WORDS = frozenset(("self", "client", "the client", "me", "i"))
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 GENERAL_LIMITS = (
     "No check can prove that nobody is watching. A clean result means only that these checks "
@@ -68,7 +70,28 @@ EXAMINED_LABELS = {
     "autostart": "start-up entries",
     "autostart_entries": "start-up entries",
     "browser_profiles": "browser profiles",
+    "browser_extensions": "browser extensions",
+    "history_urls": "web addresses in browser history",
+    "hosts_entries": "entries in the hosts file",
+    "hosts_entries_blocking_indicators": "hosts-file entries blocking a listed site",
+    "accounts": "user accounts",
+    "authorized_keys": "SSH keys allowed to log in",
+    "baseline_items_compared": "items compared with the last saved scan",
+    "indicator_apps": "known products it could recognise here",
+    "indicator_apps_loaded": "known products in the lists",
+    "input_device_readers_checked": "programs reading the keyboard checked",
+    "listening_ports": "listening network ports",
+    "packet_sockets": "traffic-capture sockets",
+    "process_environments": "programs' start-up settings (LD_PRELOAD) read",
+    "program_files_checked": "program files checked",
+    "privacy_databases": "privacy-permission databases",
+    "privacy_grants": "privacy permissions granted",
     "packages": "installed apps",
+    "system_packages": "of the phone's own apps",
+    "packages_from_stores": "apps from an app store",
+    "packages_from_elsewhere": "apps not from an app store",
+    "indicator_packages": "known stalkerware and dual-use package names",
+    "adb_calls": "reads over USB",
 }
 # What a phone check records about the phone and each app it found, in words.
 PHONE_DEVICE_FIELDS = {

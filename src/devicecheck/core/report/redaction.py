@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from devicecheck.core.report.model import (
+    CLIENT_WORDS,
     ActionRow,
     AttachmentRow,
     FindingRow,
@@ -84,7 +85,6 @@ _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
 _FILE_LIKE = re.compile(r"[._\d-]")
 # Authors and "who" values that are roles, not names: they become the role, and are never
 # scrubbed from free text as if they were someone's name.
-CLIENT_WORDS = frozenset(("self", "client", "the client", "me", "i"))
 ROLE_WORDS = CLIENT_WORDS | {"caseworker", "the caseworker"}
 # Accounts every computer has: a process run by "root" names nobody, and "root" is a word.
 SYSTEM_ACCOUNTS = frozenset(
