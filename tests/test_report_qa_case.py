@@ -194,3 +194,25 @@ def test_what_was_examined_is_counted_in_words(qa_case: QaCase) -> None:
     assert any("reads over USB" in line for line in examined), examined
     for line in examined:
         assert "indicator apps" not in line and "authorized keys" not in line, line
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [("s\ns\nq\n", "No checks were answered"), ("u\nn\nq\n", "“not sure”")],
+)
+def test_no_concerns_is_never_said_where_nothing_was_checked(
+    tmp_path: Path, answers: str, expected: str
+) -> None:
+    data_dir = tmp_path / "data"
+    session_id = json.loads(run_cli("session", "new", "--json", data_dir=data_dir).stdout)["id"]
+    walked = run_cli(
+        "walk", "--plain", "--session", session_id, "--checklist", "location-sharing",
+        input=answers, data_dir=data_dir,
+    )  # fmt: skip
+    assert walked.returncode == 0, walked.stderr
+    target = tmp_path / "report.txt"
+    result = run_cli("report", session_id, "--format", "txt", "-o", str(target), data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    summary = target.read_text(encoding="utf-8").split("Summary of concerns", 1)[1][:600]
+    assert "found no concerns" not in summary
+    assert expected in summary

@@ -386,19 +386,35 @@ def _summary_section(data: ReportData) -> Section:
         )
     if data.answers:
         items += (f"Not sure: {data.unsure_count} checklist answer(s) worth a second look",)
+    return Section("summary", "Summary of concerns", (_summary_words(data, total),), items=items)
+
+
+def _summary_words(data: ReportData, total: int) -> str:
+    """What the counts add up to; never "no concerns" where nothing was looked at."""
+    answered = [row for row in data.answers if row.value in ("yes", "no", "unsure")]
+    checks = [
+        "the scan of this computer" if any(s.target != PHONE_TARGET for s in data.scans) else "",
+        "the phone check" if any(s.target == PHONE_TARGET for s in data.scans) else "",
+    ]
+    ran = " and ".join(c for c in checks if c)
     if total:
-        paragraph = f"{total} concern(s) in all."
-    elif not data.answers and not data.scans:
-        paragraph = "No checks were answered and no scan was run in this session, so nothing "
-        paragraph += "can be said about concerns."
-    elif not data.answers:
-        paragraph = "No checks were answered in this session. The scan found no concerns."
-    else:
-        paragraph = (
-            "These checks found no concerns. That does not mean nobody is watching: see "
-            "what the checks cannot rule out."
+        return f"{total} concern(s) in all."
+    if not answered and not ran:
+        return (
+            "No checks were answered and no scan was run in this session, so nothing can be "
+            "said about concerns."
         )
-    return Section("summary", "Summary of concerns", (paragraph,), items=items)
+    if not answered:
+        return f"No checks were answered in this session; {ran} found nothing to report."
+    if data.unsure_count:
+        return (
+            f"No concern was confirmed, but {data.unsure_count} answer(s) were “not sure”: "
+            "look at them again. That does not mean nobody is watching."
+        )
+    return (
+        "These checks found no concerns. That does not mean nobody is watching: see what the "
+        "checks cannot rule out."
+    )
 
 
 def _answers_section(data: ReportData) -> Section:
