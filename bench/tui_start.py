@@ -1,6 +1,6 @@
-"""Walkthrough start-up: process start to the welcome screen's first frame, against a bare app.
+"""Walkthrough speed: the welcome's first frame against a bare app, and a key to the next question.
 
-    .venv/bin/python bench/tui_start.py [--rounds N]
+    .venv/bin/python bench/tui_start.py [--rounds N] [--presses N]
 
 Each side runs as a fresh Python process, headless, and prints the wall-clock time of its
 first frame (Textual's Ready event, sent once the first frame has been displayed) before it
@@ -9,11 +9,18 @@ Textual app showing one Static; the other side is DeviceCheckApp showing the wel
 Rounds alternate between the two; medians are printed, with the ratio (goal <= 1.3). The
 child also reports whether psutil, fpdf or the indicator loaders were imported by then
 (they must not be).
+
+Then, under Pilot (headless, 80x24, the shipped checklists): the time from a key that answers
+a question (Ctrl+S, skip; the answer is saved to the session file as in real use) to the next
+question on screen: until the app has handled the key, saved the answer, laid out the new
+question and drawn that frame. Median of --presses (goal < 50 ms), beside the same measure for
+a bare Textual app replacing one Static's text (the floor on the machine in that run).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import subprocess
 import sys
@@ -64,9 +71,92 @@ def first_frame(script: Path, *args: str) -> tuple[float, str]:
     return float(output[0]) - started, output[1]
 
 
+async def next_question_times(presses: int, home: Path) -> list[float]:
+    """Seconds from each answering key to the frame showing the next question, under Pilot.
+
+    The end is taken after the first refresh that follows the new question being put on
+    screen (`call_after_refresh` from `show_stop`), not when Pilot returns: Pilot's own
+    waiting adds tens of milliseconds that a person never sees.
+    """
+    from devicecheck.core.datadir import DataDir
+    from devicecheck.core.sessions import SessionStore
+    from devicecheck.tui.app import DeviceCheckApp
+    from devicecheck.tui.components import walkthrough
+    from devicecheck.tui.components.walkthrough import WalkthroughScreen
+
+    shown: list[float] = []
+
+    class Timed(WalkthroughScreen):
+        # Absolute: Textual looks for a relative CSS path beside the defining file (bench/).
+        CSS_PATH = str(Path(walkthrough.__file__).with_name("walkthrough.tcss"))
+
+        def show_stop(self) -> None:
+            super().show_stop()
+            self.call_after_refresh(lambda: shown.append(time.perf_counter()))
+
+    class App(DeviceCheckApp):
+        def open_walkthrough(self, session) -> None:  # type: ignore[no-untyped-def]
+            self.push_screen(Timed(session, self.checklists().select(session.checklists)))
+
+    session = SessionStore(DataDir(home)).create()
+    app = App(data_dir=str(home), session_id=session.id)
+    times: list[float] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not isinstance(app.screen, WalkthroughScreen) or not shown:
+            if not app.is_running:
+                raise RuntimeError("the walkthrough did not open")
+            await pilot.pause(0.05)
+        screen = app.screen
+        await pilot.pause(0.2)
+        for _ in range(presses):
+            before, frames = screen.index, len(shown)
+            started = time.perf_counter()
+            await pilot.press("ctrl+s")
+            while len(shown) == frames:
+                await pilot.pause(0.001)
+            times.append(shown[-1] - started)
+            assert screen.index == before + 1 and app.screen is screen
+    return times
+
+
+async def bare_update_times(presses: int) -> list[float]:
+    """The same measure for a bare Textual app whose key replaces one Static's text."""
+    from textual.app import App
+    from textual.binding import Binding
+    from textual.widgets import Static
+
+    shown: list[float] = []
+
+    class Bare(App):
+        BINDINGS = (Binding("ctrl+s", "next", "Next"),)
+        count = 0
+
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield Static("question 0", id="question")
+
+        def action_next(self) -> None:
+            self.count += 1
+            self.query_one("#question", Static).update(f"question {self.count} " * 100)
+            self.call_after_refresh(lambda: shown.append(time.perf_counter()))
+
+    app = Bare()
+    times: list[float] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        for _ in range(presses):
+            frames = len(shown)
+            started = time.perf_counter()
+            await pilot.press("ctrl+s")
+            while len(shown) == frames:
+                await pilot.pause(0.001)
+            times.append(shown[-1] - started)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--presses", type=int, default=50)
     args = parser.parse_args()
     prepare_bytecode()
     bare: list[float] = []
@@ -93,6 +183,18 @@ def main() -> None:
     print(f"devicecheck welcome, first frame: {welcome_median * 1000:7.1f} ms")
     print(f"ratio: {welcome_median / bare_median:.2f}x (goal <= 1.3x)")
     print(f"heavy modules imported before the welcome: {', '.join(sorted(heavy_seen)) or 'none'}")
+    with tempfile.TemporaryDirectory() as folder:
+        times = asyncio.run(next_question_times(args.presses, Path(folder) / "home"))
+    bare_times = asyncio.run(bare_update_times(args.presses))
+    median = statistics.median(times) * 1000
+    print(
+        f"key to the next question's frame: {median:.1f} ms median of {len(times)} "
+        f"(slowest {max(times) * 1000:.1f} ms; goal < 50 ms)"
+    )
+    print(
+        f"bare Textual app, key to a new Static's frame: "
+        f"{statistics.median(bare_times) * 1000:.1f} ms median (the floor on this machine)"
+    )
 
 
 if __name__ == "__main__":

@@ -11,12 +11,6 @@ from textual.widgets import Footer, Markdown, Static
 
 from devicecheck.tui.components.base import BaseScreen
 
-SHORT_ADVICE = (
-    "Cover your tracks: the terminal's history keeps the command that started this. Next time, "
-    "type a space before it, or clear the history; see the last choice for how, and where your "
-    "answers are kept."
-)
-
 
 def cover_tracks_markdown(data_folder: Path) -> str:
     """The advice in full, naming this run's data folder."""

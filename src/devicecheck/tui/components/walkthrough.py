@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.console import Group, RenderableType
+from rich.markdown import Markdown as RichMarkdown
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, Markdown, ProgressBar, Static
+from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static
 
 from devicecheck.core.checklists import PLATFORM_LABELS, Checklist, Item
 from devicecheck.core.helplines import fill_help
@@ -50,24 +53,39 @@ ANSWERS = (
 )
 
 
-def question_markdown(stop: Stop, region_code: str | None) -> str:
+def question_view(stop: Stop, platforms: Sequence[str], region_code: str | None) -> Group:
+    """The whole question as one renderable: heading, question, why, steps, what to do.
+
+    One Static showing Rich renderables, not Textual's Markdown widget: that mounts a widget
+    per block on every question, which made the next question take several times the 50 ms
+    a key may take to show it (bench/tui_start.py).
+    """
     item = stop.item
     lead = "Follow-up: " if stop.is_follow_up else ""
-    title, question, why = (
-        fill_help(t, region_code) for t in (item.title, item.question, item.why)
-    )
-    return f"## {lead}{title}\n\n**{question.strip()}**\n\n### Why this matters\n\n{why.strip()}\n"
+
+    def filled(text: str) -> str:
+        return fill_help(text, region_code).strip()
+
+    parts: list[RenderableType] = [
+        Text(lead + filled(item.title), style="bold underline"),
+        Text(""),
+        RichMarkdown(f"**{filled(item.question)}**"),
+    ]
+    sections = [("Why this matters", item.why)]
+    sections += [(f"Steps: {PLATFORM_LABELS[p]}", steps) for p, steps in item.steps_for(platforms)]
+    sections += [("If you find something", item.if_yes), ("What to record", item.evidence_hint)]
+    for heading, body in sections:
+        parts += [Text(""), Text(heading, style="bold"), RichMarkdown(filled(body))]
+    return Group(*parts)
 
 
-def guidance_markdown(item: Item, platforms: Sequence[str], region_code: str | None) -> str:
-    parts = []
-    for platform, steps in item.steps_for(platforms):
-        parts.append(
-            f"### Steps: {PLATFORM_LABELS[platform]}\n\n{fill_help(steps, region_code).strip()}\n"
-        )
-    parts.append(f"### If you find something\n\n{fill_help(item.if_yes, region_code).strip()}\n")
-    parts.append(f"### What to record\n\n{fill_help(item.evidence_hint, region_code).strip()}\n")
-    return "\n".join(parts)
+def question_text(stop: Stop, platforms: Sequence[str], region_code: str | None) -> str:
+    """The question's words as plain text (what the view shows), for tests and checks."""
+    item = stop.item
+    texts = [item.title, item.question, item.why]
+    texts += [steps for _, steps in item.steps_for(platforms)]
+    texts += [item.if_yes, item.evidence_hint]
+    return "\n\n".join(fill_help(text, region_code).strip() for text in texts)
 
 
 class WalkthroughScreen(BaseScreen):
@@ -123,8 +141,7 @@ class WalkthroughScreen(BaseScreen):
             yield Label(id="overall-count", classes="count")
         with VerticalScroll(id="item"):
             yield Static(id="caution", markup=False)
-            yield Markdown(id="question")
-            yield Markdown(id="guidance")
+            yield Static(id="question")
         yield Input(placeholder="Your note (optional), saved with your answer", id="note")
         if self.is_caseworker:
             yield Input(placeholder="Caseworker's note on this question (kept apart)", id="cw-note")
@@ -162,13 +179,11 @@ class WalkthroughScreen(BaseScreen):
             f"{progress.area_answered}/{progress.area_total}"
         )
         self.query_one("#overall-count", Label).update(f"{progress.answered}/{progress.total}")
-        self.query_one("#question", Markdown).update(question_markdown(stop, self.region_code))
+        platforms = self.session.platforms
+        self.query_one("#question", Static).update(question_view(stop, platforms, self.region_code))
         caution = self.query_one("#caution", Static)
         caution.display = bool(stop.item.caution)
         caution.update(f"CAUTION: {fill_help(stop.item.caution or '', self.region_code).strip()}")
-        self.query_one("#guidance", Markdown).update(
-            guidance_markdown(stop.item, self.session.platforms, self.region_code)
-        )
         self.query_one("#item", VerticalScroll).scroll_home(animate=False)
         note = self.query_one("#note", Input)
         note.value = answer.note if answer else ""

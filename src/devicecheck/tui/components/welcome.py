@@ -10,11 +10,17 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from devicecheck.tui.components.base import BaseScreen
-from devicecheck.tui.components.cover_tracks import SHORT_ADVICE
 
 WHAT_IT_CAN_TELL = (
     "This check can show signs that someone is watching your accounts and devices. It cannot "
     "prove that nobody is: if it finds nothing, that only means these checks found nothing."
+)
+# The whole advice is one choice away (cover_tracks.py, which needs the Markdown widget: kept
+# out of the welcome's imports, so its first frame does not wait for it).
+SHORT_ADVICE = (
+    "Cover your tracks: the terminal's history keeps the command that started this. Next time, "
+    "type a space before it, or clear the history; see the last choice for how, and where your "
+    "answers are kept."
 )
 ESSENTIALS_LABEL = "Start with the essentials: the most important questions"
 CHOICES = (
