@@ -184,14 +184,17 @@ class _StepLines:
 
 def render_result(result: PhoneScanResult, region: Region) -> str:
     device = result.device
+    from devicecheck.core.report.dates import format_moment
+
     lines: list[str] = []
     if result.findings:
         lines += [region.emergency.text, ""]
+    when = format_moment(result.finished_at, region.code)
     examined = result.examined
     model = " ".join(part for part in (device.manufacturer, device.model) if part) or "phone"
     lines += _wrapped(
         f"Check of the Android phone {model} (Android {device.android_version or '?'}, security "
-        f"update {device.security_patch or 'unknown'}), finished {result.finished_at}. Looked "
+        f"update {device.security_patch or 'unknown'}), finished {when}. Looked "
         f"at {examined.get('packages', 0)} apps ({examined.get('packages_from_elsewhere', 0)} "
         f"not from an app store or the phone's maker) against "
         f"{examined.get('indicator_apps', 0)} known apps, and at the phone's settings, in "

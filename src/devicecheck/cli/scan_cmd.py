@@ -157,14 +157,16 @@ class _StageLines:
 
 
 def render_result(result: ScanResult, region: Region) -> str:
+    from devicecheck.core.report.dates import format_moment
     from devicecheck.core.scan.coverage import counted
 
     lines: list[str] = []
     if result.findings:
         lines += [region.emergency.text, ""]
+    when = format_moment(result.finished_at, region.code)
     examined = result.examined
     lines.append(
-        f"Scan of this computer ({result.host}), finished {result.finished_at}. Looked at "
+        f"Scan of this computer ({result.host}), finished {when}. Looked at "
         f"{counted(examined.get('processes', 0), 'running program')}, "
         f"{counted(examined.get('connections', 0), 'network connection')} and "
         f"{counted(examined.get('autostart_entries', 0), 'start-up entry', 'start-up entries')}, "

@@ -161,6 +161,11 @@ class AdbRunner:
             raise AdbMissing(f"adb could not be started ({self.adb}): {INSTALL_HELP}.") from None
         except PermissionError:
             raise AdbMissing(f"adb could not be started ({self.adb}): permission denied.") from None
+        except OSError as error:  # a file that is not a program (ENOEXEC), and the like
+            raise AdbMissing(
+                f"adb could not be started ({self.adb}): it is not a program this computer can "
+                f"run ({error.strerror or error}); {INSTALL_HELP}."
+            ) from None
         except subprocess.TimeoutExpired:
             raise PhoneDisconnected(
                 f"the phone did not answer within {self.timeout:.0f} seconds"
@@ -172,8 +177,9 @@ class AdbRunner:
             if problem is not None:
                 raise problem
             if not allow_failure:
-                first = (errors or output).strip().splitlines()
-                detail = first[0] if first else f"exit status {completed.returncode}"
+                # The last line: adb's own message is one line; a wrapper's traceback ends in it.
+                said = [line for line in (errors or output).strip().splitlines() if line.strip()]
+                detail = said[-1].strip() if said else f"exit status {completed.returncode}"
                 raise AdbError(f"adb {' '.join(args)} failed: {detail[:200]}")
         return output
 

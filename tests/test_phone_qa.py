@@ -1,0 +1,43 @@
+"""The phone check's failures as a person meets them: an --adb that is not a program, and an adb
+that fails with a long message, each give one plain line and exit 2."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.conftest import assert_one_line_error, run_cli
+from tests.phone_support import StandInAdb
+
+
+def test_an_adb_that_is_not_a_program_is_named_in_one_line(data_dir: Path, tmp_path: Path):
+    not_a_program = tmp_path / "adb"
+    not_a_program.write_text("these are notes, not a program\n", encoding="utf-8")
+    not_a_program.chmod(0o755)
+    result = run_cli("phone", "scan", "--adb", str(not_a_program), data_dir=data_dir)
+    assert_one_line_error(result, 2)
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1
+    assert "not a program this computer can run" in line and "apt install adb" in line
+
+
+def test_an_adb_failure_shows_its_last_line_not_a_traceback_header(data_dir: Path, tmp_path: Path):
+    adb = StandInAdb(tmp_path, "android14-clean")
+    adb.program.write_text(
+        "#!/bin/sh\necho 'Traceback (most recent call last):' >&2\n"
+        "echo '  File adb, line 1' >&2\necho 'adb: cannot connect to daemon' >&2\nexit 1\n",
+        encoding="utf-8",
+    )
+    result = run_cli("phone", "list", env=adb.env(), data_dir=data_dir)
+    assert_one_line_error(result, 2)
+    assert "cannot connect to daemon" in result.stderr
+    assert "most recent call last" not in result.stderr
+
+
+def test_the_phone_check_is_dated_in_words(data_dir: Path, tmp_path: Path):
+    adb = StandInAdb(tmp_path, "android14-clean")
+    result = run_cli("phone", "scan", env=adb.env(), data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    words = " ".join(result.stdout.split())  # the lines are wrapped wherever the words fall
+    assert "finished 20" not in words
+    assert re.search(r"finished (Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d+ \w+ 20\d\d", words)
