@@ -14,6 +14,7 @@ import pytest
 import devicecheck
 import devicecheck.core
 from tests.conftest import REPO_ROOT, run_cli
+from tests.scan_behaviour_support import copy_of_sleep
 
 
 def _core_modules() -> list[str]:
@@ -107,27 +108,46 @@ def test_wheel_ships_checklists_and_data(tmp_path: Path) -> None:
     [("scan", "--json"), ("log", "add-note", "He was outside again at 9.")],
     ids=["scan", "log add-note"],
 )
-def test_quick_commands_load_none_of_the_slow_modules(data_dir: Path, command) -> None:
+def test_quick_commands_load_none_of_the_slow_modules(
+    data_dir: Path, tmp_path: Path, command
+) -> None:
     """What these commands import is paid every time (docs/performance.md): once the
-    indicators are compiled, dataclasses (with inspect), OpenSSL's hashlib, shutil, orjson,
-    YAML and Textual stay out of a scan, and orjson, YAML and Textual out of a diary note."""
+    indicators and the advice's help words are compiled, dataclasses (with inspect), shutil,
+    orjson, YAML and Textual stay out of a scan, and orjson, YAML and Textual out of a diary note.
+
+    The scan runs with a known product planted (a copy of sleep named `anydesk`), so the
+    advice path is always taken, whatever else this computer runs. OpenSSL's hashlib is
+    allowed only then: the matched program's file is hashed as evidence.
+    """
     slow = ["orjson", "textual", "yaml"]
+    planted = None
     if command[0] == "scan":
-        slow += ["dataclasses", "inspect", "hashlib", "shutil"]
-        run_cli("scan", "--json", data_dir=data_dir)  # the first scan compiles the indicators
-    script = (
-        "import contextlib, io, sys\n"
-        "from devicecheck.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        f"    code = main(['--data-dir', {str(data_dir)!r}, *{list(command)!r}])\n"
-        f"print(code, sorted(m for m in {slow!r} if m in sys.modules))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=False
-    )
+        slow += ["dataclasses", "inspect", "shutil"]
+        planted = subprocess.Popen([str(copy_of_sleep(tmp_path, "anydesk")), "600"])
+    try:
+        if planted is not None:
+            run_cli("scan", "--json", data_dir=data_dir)  # the first scan compiles the caches
+        script = (
+            "import contextlib, io, sys\n"
+            "from devicecheck.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+            f"    code = main(['--data-dir', {str(data_dir)!r}, *{list(command)!r}])\n"
+            f"print(code, 'anydesk' in out.getvalue().lower(), "
+            f"sorted(m for m in {slow!r} if m in sys.modules))\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=False
+        )
+    finally:
+        if planted is not None:
+            planted.kill()
+            planted.wait()
     assert result.returncode == 0, result.stderr
-    code, loaded = result.stdout.strip().split(" ", 1)
-    assert code in ("0", "1")
+    code, found, loaded = result.stdout.strip().split(" ", 2)
+    if planted is not None:
+        assert (code, found) == ("1", "True")  # the planted product was found and advised on
+    else:
+        assert code == "0"
     assert loaded == "[]"
 
 

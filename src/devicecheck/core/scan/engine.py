@@ -31,6 +31,7 @@ from devicecheck.core.scan.findings import (
     ScanResult,
     one_per_thing,
 )
+from devicecheck.core.scan.help_words import keep_cache_in
 from devicecheck.core.scan.matching import Matcher
 from devicecheck.core.scan.processes import (
     check_processes,
@@ -82,6 +83,7 @@ class ScanInProgress:
         read what it needs (None: nothing kept); `home` is the person's home folder.
         """
         platform = platform or sys.platform
+        keep_cache_in(data_dir)  # the advice's help words, compiled once (core.scan.help_words)
         matcher = Matcher(indicators, platform)
         not_examined: list[NotExamined] = []
 

@@ -346,10 +346,11 @@ def confidence_for(fields: Iterable[str], name: str = "") -> str:
 
 
 def help_words(region: str | None) -> str:
-    """Who to talk to, for the scan's region: its stalking and domestic-abuse lines."""
-    from devicecheck.core.helplines import help_phrase  # only when there is advice to give
+    """Who to talk to, for the scan's region: its stalking and domestic-abuse lines (compiled
+    once into the data folder's cache: `core.scan.help_words`)."""
+    from devicecheck.core.scan.help_words import help_words as compiled_help_words
 
-    return help_phrase(region)
+    return compiled_help_words(region)
 
 
 def record_first_advice(
