@@ -148,3 +148,26 @@ async def test_the_summary_shows_the_receipt_and_what_it_proves(data_dir: Path) 
         await wait_for(pilot, lambda: bool(app.screen.query("#receipt")))
         text = str(app.screen.query_one("#receipt").render())
         assert receipt.short_form in text and "cannot show that" in text
+
+
+async def test_a_report_is_never_kept_in_plaintext_inside_a_protected_folder(
+    protected: Path, tmp_path: Path
+) -> None:
+    from devicecheck.core.checklists import load_checklists
+    from devicecheck.core.sessions import SessionStore
+    from devicecheck.tui.components.summary import SummaryScreen
+
+    protection.unlock(protected, PASSPHRASE)
+    session = SessionStore(DataDir(protected)).create(mode="self")
+    app = DeviceCheckApp(data_dir=str(protected))
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(SummaryScreen(session, load_checklists().checklists[:1]))
+        await wait_for(pilot, lambda: bool(app.screen.query("#export-report")))
+        app.screen.query_one("#format").value = "txt"
+        await pilot.click("#export-report")
+        await pilot.pause(0.5)
+        assert not (protected / "reports").exists()
+        outside = tmp_path / "report.txt"
+        app.screen.query_one("#output", Input).value = str(outside)
+        await pilot.click("#export-report")
+        await wait_for(pilot, outside.exists, tries=600)

@@ -14,6 +14,7 @@ from textual.widgets import Button, Footer, Input, Markdown, Select, Static
 
 from devicecheck.core.checklists import SEVERITY_RANK, Checklist, Item
 from devicecheck.core.helplines import Region, fill_help
+from devicecheck.core.protection import is_protected
 from devicecheck.core.sessions import ActionStep, CaseworkerNote, Consent, Session
 from devicecheck.errors import DeviceCheckError
 from devicecheck.tui.components.base import BaseScreen
@@ -307,6 +308,12 @@ class SummaryScreen(BaseScreen):
 
         def write() -> None:
             target = output
+            if target is None and is_protected(data_dir.root):
+                # A plaintext report kept inside a protected folder would undo the protection.
+                raise DeviceCheckError(
+                    "this folder is protected, so the report is not kept inside it: type where "
+                    "to save it (the report itself is not encrypted)"
+                )
             if target is None:
                 folder = data_dir.ensure(data_dir.root / "reports")
                 target = folder / f"report-{self.session.id}.{fmt}"
