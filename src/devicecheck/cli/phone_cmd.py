@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, region_of, tell
+from devicecheck.cli.scan_cmd import wrapped
 from devicecheck.core.finding_labels import category_label, kind_label
 from devicecheck.errors import DeviceCheckError, InvalidDataError
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 
 EXIT_NOTHING_FOUND = 0
 EXIT_FOUND = 1
-_WIDTH = 88
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -192,7 +192,7 @@ def render_result(result: PhoneScanResult, region: Region) -> str:
     when = format_moment(result.finished_at, region.code)
     examined = result.examined
     model = " ".join(part for part in (device.manufacturer, device.model) if part) or "phone"
-    lines += _wrapped(
+    lines += wrapped(
         f"Check of the Android phone {model} (Android {device.android_version or '?'}, security "
         f"update {device.security_patch or 'unknown'}), finished {when}. Looked "
         f"at {examined.get('packages', 0)} apps ({examined.get('packages_from_elsewhere', 0)} "
@@ -204,7 +204,7 @@ def render_result(result: PhoneScanResult, region: Region) -> str:
     if not result.complete:
         lines += [
             "",
-            *_wrapped(f"INCOMPLETE: the phone stopped answering. {result.interrupted}", ""),
+            *wrapped(f"INCOMPLETE: the phone stopped answering. {result.interrupted}", ""),
         ]
     lines.append("")
     if result.findings:
@@ -212,7 +212,7 @@ def render_result(result: PhoneScanResult, region: Region) -> str:
         lines.append(f"Found {count} thing{'s' if count != 1 else ''} to look at:")
         for number, finding in enumerate(result.findings, start=1):
             lines += ["", *_finding_lines(number, finding)]
-        lines += ["", *_wrapped(_BEFORE_REMOVING, "")]
+        lines += ["", *wrapped(_BEFORE_REMOVING, "")]
     else:
         lines.append("Nothing known or worrying was found on this phone.")
         lines.append(
@@ -222,10 +222,10 @@ def render_result(result: PhoneScanResult, region: Region) -> str:
     if result.not_examined:
         lines += ["", "What could not be read:"]
         for item in result.not_examined:
-            lines += _wrapped(f"- {item.what}: {item.reason}", "  ")
+            lines += wrapped(f"- {item.what}: {item.reason}", "  ")
     lines += ["", "What a check over USB cannot see:"]
     for limit in result.limits:
-        lines += _wrapped(f"- {limit}", "  ")
+        lines += wrapped(f"- {limit}", "  ")
     return "\n".join(lines)
 
 
@@ -252,19 +252,11 @@ def _finding_lines(number: int, finding: PhoneFinding) -> list[str]:
     ]
     for label, value in facts:
         if value:
-            lines += _wrapped(f"{label}: {value}", "   ")
+            lines += wrapped(f"{label}: {value}", "   ")
     if finding.access:
         from devicecheck.core.phone.access import access_labels
 
-        lines += _wrapped(f"Access it holds: {access_labels(finding.access)}", "   ")
+        lines += wrapped(f"Access it holds: {access_labels(finding.access)}", "   ")
     lines.append(f"   Source: {finding.source.get('name', '')}")
-    lines += _wrapped(f"What to do: {finding.advice}", "   ")
+    lines += wrapped(f"What to do: {finding.advice}", "   ")
     return lines
-
-
-def _wrapped(text: str, indent: str) -> list[str]:
-    import textwrap
-
-    return textwrap.wrap(
-        text, width=_WIDTH, initial_indent=indent, subsequent_indent=indent + "  "
-    ) or [indent]

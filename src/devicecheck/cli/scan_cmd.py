@@ -189,15 +189,15 @@ def render_result(result: ScanResult, region: Region) -> str:
         lines += ["", "What the lists were compared with:"]
         for item in result.coverage:
             label = _COVERAGE_LABELS.get(item.kind, item.kind.replace("_", " "))
-            lines += _wrapped(f"- {label}: {item.how}", "  ")
+            lines += wrapped(f"- {label}: {item.how}", "  ")
     if result.not_examined:
         lines += ["", "What could not be examined:"]
         for item in result.not_examined:
             times = f" ({item.count})" if item.count > 1 else ""
-            lines += _wrapped(f"- {item.what}{times}: {item.reason}", "  ")
+            lines += wrapped(f"- {item.what}{times}: {item.reason}", "  ")
     lines += ["", "What a scan of this computer cannot rule out:"]
     for limit in result.limits:
-        lines += _wrapped(f"- {limit}", "  ")
+        lines += wrapped(f"- {limit}", "  ")
     return "\n".join(lines)
 
 
@@ -226,7 +226,7 @@ def _finding_lines(number: int, finding: Finding) -> list[str]:
     lines = [heading, seen]
     process = finding.process
     if process is not None:
-        lines += _wrapped(
+        lines += wrapped(
             f"Program: pid {process.pid} {process.name}, {process.exe or 'path not readable'}, "
             f"user {process.username or 'unknown'}, started {process.started_at or 'unknown'}",
             "   ",
@@ -237,17 +237,18 @@ def _finding_lines(number: int, finding: Finding) -> list[str]:
         if finding.detail.get(key):
             lines.append(f"   {key.capitalize()}: {finding.detail[key]}")
     for other in finding.detail.get("other_products", ()):
-        lines += _wrapped(
+        lines += wrapped(
             f"Also listed as: {other['app']} ({other['category']}, "
             f"{other['source'].get('name', '')})",
             "   ",
         )
     lines.append(f"   Source: {finding.source.get('name', '')}")
-    lines += _wrapped(f"What to do: {finding.advice}", "   ")
+    lines += wrapped(f"What to do: {finding.advice}", "   ")
     return lines
 
 
-def _wrapped(text: str, indent: str) -> list[str]:
+def wrapped(text: str, indent: str) -> list[str]:
+    """`text` wrapped to the result's width, each line indented (the phone check's too)."""
     import textwrap  # only for the human-readable result, not --json
 
     return textwrap.wrap(

@@ -4,6 +4,24 @@ from __future__ import annotations
 
 import time
 
+# Day and month names in English whatever the computer's locale (what devicecheck writes is in
+# English, so dates read the same on every machine): reports and scan advice use these.
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
 
 def utc_now() -> str:
     """The current time, UTC, ISO 8601 with offset, to the second."""

@@ -9,21 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+from devicecheck.core.clock import MONTHS, WEEKDAYS
+
 # Regions that write the month before the day and use a 12-hour clock.
 MONTH_FIRST = frozenset(("US", "PH"))
 

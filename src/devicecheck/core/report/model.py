@@ -680,9 +680,9 @@ def _detail_text(key: str, value: Any) -> str:
         )
     if isinstance(value, (list, tuple)):
         if key == "access":
-            from devicecheck.core.phone.access import ACCESS_LABELS
+            from devicecheck.core.phone.access import access_labels
 
-            return ", ".join(ACCESS_LABELS.get(_text(v), _text(v)) for v in value)
+            return access_labels(tuple(_text(v) for v in value))
         return ", ".join(_detail_text(key, v) for v in value)
     text = _text(value)
     if key == "what" and _IDENTIFIER.fullmatch(text):

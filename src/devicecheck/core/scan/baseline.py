@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from devicecheck.core.clock import MONTHS
 from devicecheck.core.scan.accounts import Account, parse_passwd, read_text
 from devicecheck.core.scan.authorized_keys import parse_authorized_keys
 from devicecheck.core.scan.autostart import AutostartEntry
@@ -69,20 +70,6 @@ KINDS: Mapping[str, tuple[str, str, str]] = {
     "browser_extensions": ("browser extension", "browser extensions", "spyware"),
 }
 _ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|\+00:00)$")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 class Baseline(NamedTuple):
@@ -305,7 +292,7 @@ def _day(iso: str) -> tuple[int, int, int]:
 def between(earlier: str, later: str) -> str:
     """'between 3 and 10 November 2026' (and the other spellings for months and years)."""
     (y1, m1, d1), (y2, m2, d2) = _day(earlier), _day(later)
-    month1, month2 = _MONTHS[m1 - 1], _MONTHS[m2 - 1]
+    month1, month2 = MONTHS[m1 - 1], MONTHS[m2 - 1]
     if (y1, m1, d1) == (y2, m2, d2):
         return f"on {d1} {month1} {y1} (between {earlier[11:16]} and {later[11:16]} UTC)"
     if (y1, m1) == (y2, m2):
