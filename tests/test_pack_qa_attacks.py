@@ -156,3 +156,16 @@ def test_a_truncated_or_damaged_zip_fails_in_one_line(pack_zip: Path, tmp_path: 
     data[header + 30 + len(member.filename) + extra + 10] ^= 0x01  # inside the file's bytes
     damaged.write_bytes(bytes(data))
     _assert_fails(_verify(checker, str(damaged)), "damaged.zip")
+
+
+def test_a_pack_of_an_altered_log_says_its_report_carries_the_alert(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    session_id = json.loads(run_cli("session", "new", "--json", data_dir=data_dir).stdout)["id"]
+    for what in ("first", "second"):
+        run_cli("log", "add-note", "--session", session_id, what, data_dir=data_dir)
+    log = data_dir / "evidence" / "log.jsonl"
+    log.write_bytes(log.read_bytes().replace(b"first", b"fIrst"))
+    result = run_cli("pack", session_id, "-o", str(tmp_path / "pack.zip"), data_dir=data_dir)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "its report says so on every page" in lines[0], lines

@@ -74,7 +74,7 @@ def region_arg(args: argparse.Namespace):
 def altered_error(what: str, session_id: str, written: object) -> InvalidDataError:
     return InvalidDataError(
         f"THE EVIDENCE LOG HAS BEEN ALTERED: {what} for session {session_id} was written to "
-        f"{written} and says so on every page; see its integrity section"
+        f"{written}; its report says so on every page (see the integrity section)"
     )
 
 
