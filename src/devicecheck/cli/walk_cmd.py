@@ -92,7 +92,7 @@ def plain_walk(
 
     on_terminal = is_terminal(stdin) and is_terminal(stdout)
     try:
-        stopped_by_person = _walk(args, stdin, stdout, checklist_paths)
+        stopped_by_person = _walk(args, stdin, stdout, checklist_paths, on_terminal)
     except KeyboardInterrupt:
         stopped_by_person = True
         if not on_terminal:
@@ -107,8 +107,10 @@ def _walk(
     stdin: TextIO,
     stdout: TextIO,
     checklist_paths: Sequence[str | Path] | None,
+    on_terminal: bool = False,
 ) -> bool:
-    """Ask until every question is answered or the person stops; True if they typed q."""
+    """Ask until every question is answered or the person stops. On a terminal, q returns
+    True at once (the caller clears the screen); elsewhere q stops as end of input does."""
     from devicecheck.cli.item_text import help_lines_text, item_text
     from devicecheck.core.casework import require_consent
     from devicecheck.core.checklists import load_checklists
@@ -180,9 +182,9 @@ def _walk(
         )
         emit(item_text(stop.item, platforms, heading=follow, region_code=region.code) + "\n\n")
         answer = _read_answer(stdin, stdout)
-        if answer is STOP:
+        if answer is STOP and on_terminal:
             return True
-        if answer is None:
+        if answer is None or answer is STOP:
             emit("\nStopped. Your answers so far are saved.\n")
             break
         value, note = answer
