@@ -1,0 +1,110 @@
+"""Small terminals: at 60x20 dialogs fit with no word cut, the caution is on screen above the
+answers, counters are whole; at 80x24 the question's heading shows in full."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from devicecheck.core.datadir import DataDir
+from devicecheck.core.sessions import CaseworkerDetails, SessionStore
+from devicecheck.tui.app import DeviceCheckApp
+from devicecheck.tui.components.confirm import ConfirmScreen
+from devicecheck.tui.components.consent import ConsentScreen
+from devicecheck.tui.components.scan import EVIDENCE_CONSENT, SCAN_CONSENT
+from devicecheck.tui.components.setup import WALKTHROUGH_CONSENT
+from devicecheck.tui.components.walkthrough import SAVE_FINDING_TEXT, WalkthroughScreen
+from tests.conftest import wait_for
+
+SAMPLE = Path(__file__).resolve().parent / "data" / "sample-checklist.yaml"
+SMALL = (60, 20)
+_TEXT = re.compile(r'<text [^>]*clip-path="url\(#[^"]*-line-(\d+)\)">(.*?)</text>')
+_DRAWING = re.compile("[\u2500-\u259f]")  # borders, bars and scrollbars
+
+
+def screen_words(app: DeviceCheckApp) -> str:
+    """The words on screen, line by line joined with spaces, from the screenshot."""
+    lines: dict[int, list[str]] = {}
+    for match in _TEXT.finditer(app.export_screenshot()):
+        lines.setdefault(int(match.group(1)), []).append(html.unescape(match.group(2)))
+    text = " ".join("".join(parts) for _, parts in sorted(lines.items()))
+    return " ".join(_DRAWING.sub(" ", text.replace("\xa0", " ")).split())
+
+
+def words_of(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def test_counters_are_whole_with_a_hundred_questions_at_60x20(data_dir: Path) -> None:
+    session = SessionStore(DataDir(data_dir)).create()
+    app = DeviceCheckApp(data_dir=str(data_dir), session_id=session.id)
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, WalkthroughScreen))
+        await pilot.pause()
+        walk = app.screen
+        total = len(walk.stops)
+        assert total >= 100
+        for label_id in ("#area-count", "#overall-count"):
+            label = walk.query_one(label_id)
+            text = str(label.render())
+            assert label.region.width >= len(text) and label.region.right <= SMALL[0]
+        assert f"0/{total}" in screen_words(app)
+
+
+async def test_the_caution_is_on_screen_above_the_answers_at_60x20(data_dir: Path) -> None:
+    store = SessionStore(DataDir(data_dir))
+    session = store.create(checklists=["sample-area"])
+    app = DeviceCheckApp(data_dir=str(data_dir), session_id=session.id, checklist_paths=[SAMPLE])
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, WalkthroughScreen))
+        await pilot.pause()
+        walk = app.screen
+        caution = walk.query_one("#caution")
+        answers = walk.query_one("#answers")
+        assert caution.display
+        assert caution.region.height > 0 and caution.region.bottom <= answers.region.y
+        shown = screen_words(app)
+        assert "CAUTION: Removing a device may alert the other person. Record it first." in shown
+        for button in walk.query("#answers Button"):
+            assert button.region.right <= SMALL[0], button.label
+
+
+async def test_the_heading_shows_in_full_at_80x24(data_dir: Path) -> None:
+    session = SessionStore(DataDir(data_dir)).create()
+    app = DeviceCheckApp(data_dir=str(data_dir), session_id=session.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, WalkthroughScreen))
+        walk = app.screen
+        await wait_for(pilot, lambda: walk.query("#area-bar"))
+        await pilot.pause()
+        longest = max(walk.stops, key=lambda stop: len(stop.checklist.title))
+        walk.index = walk.stops.index(longest)
+        walk.show_stop()
+        await pilot.pause()
+        heading = words_of(str(walk.query_one("#area").render()))
+        assert longest.checklist.title in heading
+        assert heading in screen_words(app)
+
+
+async def test_dialogs_fit_60_columns_with_every_word_whole(data_dir: Path) -> None:
+    store = SessionStore(DataDir(data_dir))
+    session = store.create(mode="caseworker", caseworker=CaseworkerDetails("Sam", "Org", "C-1"))
+    dialogs = [
+        ConsentScreen(session, "walkthrough", WALKTHROUGH_CONSENT),
+        ConsentScreen(session, "scan", SCAN_CONSENT),
+        ConsentScreen(session, "evidence", EVIDENCE_CONSENT),
+        ConfirmScreen("You found a concern", SAVE_FINDING_TEXT, "Save it", "Not now"),
+    ]
+    app = DeviceCheckApp(data_dir=str(data_dir), checklist_paths=[SAMPLE])
+    async with app.run_test(size=SMALL) as pilot:
+        for dialog in dialogs:
+            await app.push_screen(dialog)
+            await pilot.pause()
+            box = dialog.query_one("#dialog")
+            assert box.region.x >= 0 and box.region.right <= SMALL[0]
+            text = dialog.explained if isinstance(dialog, ConsentScreen) else dialog.text
+            assert words_of(text) in screen_words(app), type(dialog).__name__
+            for button in dialog.query("Button"):
+                assert str(button.label) in screen_words(app)
+            await app.pop_screen()
