@@ -216,3 +216,27 @@ def test_no_concerns_is_never_said_where_nothing_was_checked(
     summary = target.read_text(encoding="utf-8").split("Summary of concerns", 1)[1][:600]
     assert "found no concerns" not in summary
     assert expected in summary
+
+
+def test_a_corrected_incident_is_marked_in_the_table_and_phone_findings_counted_as_such(
+    qa_case: QaCase, tmp_path: Path
+) -> None:
+    data_dir = qa_case.data_dir
+    added = run_cli(
+        "--data-dir", str(data_dir), "log", "add-incident", "--session", qa_case.session_id,
+        "--what", "He posted my address", "--when", "2026-11-21 09:15", "--json",
+    )  # fmt: skip
+    entry = json.loads(added.stdout)["id"]
+    run_cli(
+        "--data-dir", str(data_dir), "log", "amend", entry, "--note", "It was 09:45, not 09:15"
+    )  # fmt: skip
+    target = tmp_path / "report.txt"
+    result = run_cli(
+        "--data-dir", str(data_dir), "report", qa_case.session_id, "--format", "txt",
+        "-o", str(target),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text = target.read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if "He posted my address" in line)
+    assert "CORRECTED later" in row
+    assert "from the scans of this computer and phone" in text

@@ -289,7 +289,9 @@ def _diary_table_section(data: ReportData) -> Section:
             str(row.number),
             _when(data, row.when, zone=False) if row.when else "not given",
             row.where,
-            (f"[{ALTERED}] " if row.altered else "") + _short(row.what),
+            (f"[{ALTERED}] " if row.altered else "")
+            + _short(row.what)
+            + (" [CORRECTED later: see the incident in full]" if row.amendments else ""),
             HOW_LABELS.get(row.how, row.how),
             row.witnesses,
             _evidence_held(row),
@@ -378,10 +380,14 @@ def _incidents_section(data: ReportData) -> Section:
 def _summary_section(data: ReportData) -> Section:
     total = sum(row.total for row in data.summary)
     items: tuple[str, ...] = ()
+    phone = any(s.target == PHONE_TARGET for s in data.scans) or any(
+        f.target == PHONE_TARGET for f in data.findings
+    )
+    scans = "the scans of this computer and phone" if phone else "the scan"
     if total:
         items = tuple(
             f"{row.severity.capitalize()}: {row.total} "
-            f"({row.checklist} from the checklists, {row.scan} from the scan)"
+            f"({row.checklist} from the checklists, {row.scan} from {scans})"
             for row in data.summary
         )
     if data.answers:
