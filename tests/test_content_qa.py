@@ -19,3 +19,32 @@ def test_a_us_walk_names_no_uk_number_or_uk_charity(tmp_path: Path) -> None:
     assert "National Domestic Violence Hotline" in result.stdout
     for words in UK_ONLY:
         assert not re.search(rf"\b{re.escape(words)}", result.stdout), words
+
+
+def _checklist_with(tmp_path: Path, why: str) -> Path:
+    sample = Path(__file__).parent / "data" / "sample-checklist.yaml"
+    text = sample.read_text(encoding="utf-8").replace(
+        "why: Someone with a device on your account can see what you do.", f"why: {why}", 1
+    )
+    assert why in text
+    target = tmp_path / "area.yaml"
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def test_validate_rejects_a_number_written_with_no_break_spaces_or_dashes(tmp_path: Path) -> None:
+    for spelled in (
+        "0808\u00a0802\u00a00300",
+        "0808\u2013802\u20130300",
+        "0808\u202f802\u202f0300",
+    ):
+        checklist = _checklist_with(tmp_path, f"Call {spelled} for help.")
+        result = run_cli("checklists", "validate", str(checklist), data_dir=tmp_path / "data")
+        assert result.returncode != 0, spelled
+        assert "phone number" in result.stdout + result.stderr, spelled
+
+
+def test_validate_accepts_a_date_in_item_text(tmp_path: Path) -> None:
+    checklist = _checklist_with(tmp_path, "Apple changed this page on 2026-11-21.")
+    result = run_cli("checklists", "validate", str(checklist), data_dir=tmp_path / "data")
+    assert result.returncode == 0, result.stdout + result.stderr

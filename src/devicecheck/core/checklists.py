@@ -48,7 +48,9 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _ITEM_TEXT_FIELDS = ("title", "question", "why", "if_yes", "evidence_hint")
 
 # Item text names help by role ({help:stalking}); a phone number in it would be one country's.
-_PHONE_NUMBER = re.compile(r"(?<![\w#*])\+?\d[\d ().-]{5,}\d(?![\w#*])")
+# Digits split by any space (no-break and thin spaces too), brackets, dots or dashes of any kind.
+_PHONE_NUMBER = re.compile(r"(?<![\w#*])\+?\d(?:[\d\s().\-\u2010-\u2015\u2212]){5,}\d(?![\w#*])")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CALL_SHORT_NUMBER = re.compile(
     r"\b(?:call|dial|ring|phone|text)(?:ing)?\s+(?:\d{2,6}|\d-\d-\d)\b", re.IGNORECASE
 )
@@ -61,6 +63,7 @@ def phone_numbers_in(text: str) -> list[str]:
         match.group(0)
         for match in _PHONE_NUMBER.finditer(text)
         if sum(ch.isdigit() for ch in match.group(0)) >= 7
+        and not _ISO_DATE.fullmatch(match.group(0))
     ]
     found += [match.group(0) for match in _CALL_SHORT_NUMBER.finditer(text)]
     found += [match.group(0) for match in _VANITY_NUMBER.finditer(text)]
