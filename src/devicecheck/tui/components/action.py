@@ -37,7 +37,8 @@ class ActionModal(BaseModal[ActionStep]):
             yield Static("Add a step to the action plan", classes="title")
             yield Static(
                 "Agree it with the client. Before a step that removes access, changes a "
-                "password or disables a tracker: the other person may notice.",
+                "password or disables a tracker: the other person may notice. While the "
+                "client agrees to evidence being kept, the step also goes to the evidence log.",
                 classes="hint",
             )
             for key, label, placeholder in FIELDS:

@@ -92,7 +92,9 @@ STEP_WORDS = {
     "phone-scan": "Checking the phone",
 }
 NOTE_HINT = (
-    "A note on the whole session, kept apart from the client's answers and attributed to you."
+    "A note on the whole session, kept apart from the client's answers and attributed to you. "
+    "While the client agrees to evidence being kept, it also goes to the evidence log, where "
+    "it cannot be removed later."
 )
 
 
