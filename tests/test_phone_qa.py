@@ -41,3 +41,21 @@ def test_the_phone_check_is_dated_in_words(data_dir: Path, tmp_path: Path):
     words = " ".join(result.stdout.split())  # the lines are wrapped wherever the words fall
     assert "finished 20" not in words
     assert re.search(r"finished (Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d+ \w+ 20\d\d", words)
+
+
+def test_a_declined_phone_check_says_when_in_words_and_how_to_record_a_change(
+    data_dir: Path, tmp_path: Path
+):
+    created = run_cli("session", "new", "--caseworker", "A B", "--json", data_dir=data_dir)
+    session_id = __import__("json").loads(created.stdout)["id"]
+    run_cli(
+        "session", "consent", session_id, "--step", "phone-scan", "--explained", "reads the phone",
+        "--answer", "declined", data_dir=data_dir,
+    )  # fmt: skip
+    adb = StandInAdb(tmp_path, "android14-clean")
+    result = run_cli("phone", "scan", "--session", session_id, env=adb.env(), data_dir=data_dir)
+    assert_one_line_error(result, 2)
+    assert "declined the check of an Android phone" in result.stderr
+    assert re.search(r"\((Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d+ ", result.stderr)
+    assert f"session consent {session_id} --step phone-scan" in result.stderr
+    assert adb.calls() == []  # nothing was read

@@ -257,7 +257,7 @@ def test_pdf_keeps_headings_with_text_marks_continued_records_and_keeps_integrit
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=40), st.sampled_from(["GB", "US", "PL", "xx", ""]))
 def test_format_moment_never_fails_on_any_stored_time(text: str, region: str) -> None:
-    from devicecheck.core.report.dates import format_moment
+    from devicecheck.core.dates import format_moment
 
     words = format_moment(text, region or "GB")
     assert isinstance(words, str)

@@ -184,7 +184,7 @@ class _StepLines:
 
 def render_result(result: PhoneScanResult, region: Region) -> str:
     device = result.device
-    from devicecheck.core.report.dates import format_moment
+    from devicecheck.core.dates import format_moment
 
     lines: list[str] = []
     if result.findings:

@@ -157,7 +157,7 @@ class _StageLines:
 
 
 def render_result(result: ScanResult, region: Region) -> str:
-    from devicecheck.core.report.dates import format_moment
+    from devicecheck.core.dates import format_moment
     from devicecheck.core.scan.coverage import counted
 
     lines: list[str] = []

@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 from devicecheck.core.datadir import DataDir
+from devicecheck.core.dates import format_moment
 from devicecheck.core.session_log import (
     action_data,
     append_item,
@@ -62,9 +63,11 @@ def require_consent(session: Session, step: str) -> None:
             f"no consent recorded for {STEP_NAMES[step]} in caseworker session {session.id}; {how}"
         )
     if consent.answer != "given":
+        when = format_moment(consent.recorded_at, session.region or "GB")
         raise DeviceCheckError(
-            f"the client declined {STEP_NAMES[step]} (recorded {consent.recorded_at}); nothing "
-            "was done. If they change their mind, record it first"
+            f"the client declined {STEP_NAMES[step]} ({when}); nothing was done. If they "
+            f"change their mind, record that first: devicecheck session consent {session.id} "
+            f'--step {step} --explained "WHAT YOU SAID" --answer given'
         )
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from devicecheck.core.dates import format_moment
 from devicecheck.core.finding_labels import category_label, kind_label
-from devicecheck.core.report.dates import format_moment
 from devicecheck.core.report.model import (
     CLIENT_WORDS,
     PHONE_TARGET,

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from devicecheck.core.datadir import DataDir
+from devicecheck.core.dates import format_moment
 from devicecheck.core.evidence.receipts import Receipt
 from devicecheck.core.helplines import Region, fill_help, region_for
-from devicecheck.core.report.dates import format_moment
 from devicecheck.core.session_log import chain_keys, item_key, session_items
 from devicecheck.core.sessions import ANSWER_LABELS, Session, utc_now
 from devicecheck.errors import DeviceCheckError

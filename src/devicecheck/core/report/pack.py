@@ -32,10 +32,10 @@ from typing import Any
 from devicecheck import __version__
 from devicecheck.core.casework import require_consent
 from devicecheck.core.datadir import DataDir
+from devicecheck.core.dates import format_moment
 from devicecheck.core.files import atomic_writer
 from devicecheck.core.helplines import Region
 from devicecheck.core.report import check_output, render_document
-from devicecheck.core.report.dates import format_moment
 from devicecheck.core.report.evidence_files import StoredFiles
 from devicecheck.core.report.layout import layout
 from devicecheck.core.report.model import ReportData, build_report
