@@ -8,9 +8,11 @@ found on screen: commands ("devicecheck scan --save"), options ("--by must be a 
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
+from rich.console import Console
 from textual.screen import Screen
 from textual.widgets import (
     Button,
@@ -66,6 +68,16 @@ JARGON = {
 }
 
 
+def static_text(widget: Static) -> str:
+    """A Static's words, whether it holds text or Rich renderables (the question view)."""
+    content = widget.content
+    if isinstance(content, str):
+        return content
+    console = Console(width=100, record=True, file=io.StringIO(), color_system=None)
+    console.print(content)
+    return console.export_text()
+
+
 def screen_texts(screen: Screen) -> list[str]:
     """Everything a person can read on `screen`."""
     texts: list[str] = []
@@ -83,7 +95,7 @@ def screen_texts(screen: Screen) -> list[str]:
             for row in range(widget.row_count):
                 texts += [str(cell) for cell in widget.get_row_at(row)]
         elif isinstance(widget, Static):
-            texts.append(str(widget.render()))
+            texts.append(static_text(widget))
     texts += [binding.description for _, binding, *_ in screen.active_bindings.values()]
     return texts
 

@@ -79,15 +79,6 @@ def question_view(stop: Stop, platforms: Sequence[str], region_code: str | None)
     return Group(*parts)
 
 
-def question_text(stop: Stop, platforms: Sequence[str], region_code: str | None) -> str:
-    """The question's words as plain text (what the view shows), for tests and checks."""
-    item = stop.item
-    texts = [item.title, item.question, item.why]
-    texts += [steps for _, steps in item.steps_for(platforms)]
-    texts += [item.if_yes, item.evidence_hint]
-    return "\n\n".join(fill_help(text, region_code).strip() for text in texts)
-
-
 class WalkthroughScreen(BaseScreen):
     """One question at a time. Focus starts in the note box and no plain letter does anything
     but type: answers, moving and scanning need Ctrl with a letter, or a click."""
