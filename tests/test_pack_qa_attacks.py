@@ -14,8 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
+from devicecheck.core.report import pack_verify
 from tests.conftest import run_cli
 
 
@@ -169,3 +172,34 @@ def test_a_pack_of_an_altered_log_says_its_report_carries_the_alert(tmp_path: Pa
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "its report says so on every page" in lines[0], lines
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.one_of(
+        st.dictionaries(st.text(max_size=30), st.one_of(st.text(max_size=70), st.integers())),
+        st.lists(st.text(max_size=5), max_size=3),
+        st.text(max_size=10),
+    )
+)
+def test_any_files_list_in_the_manifest_gives_exit_0_or_1_never_a_traceback(
+    tmp_path_factory: pytest.TempPathFactory, files: object
+) -> None:
+    folder = tmp_path_factory.mktemp("files-fuzz")
+    (folder / "evidence").mkdir()
+    (folder / "evidence" / "log.jsonl").write_bytes(b"")
+    manifest = {"chain": [], "included": [], "files": files}
+    (folder / "evidence" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    code = pack_verify.main(["verify.py", str(folder)])
+    assert code in (0, 1)
+    if isinstance(files, dict) and any(".." in Path(str(n)).parts for n in files):
+        assert code == 1
+
+
+def test_a_manifest_naming_a_file_outside_the_pack_fails(pack_zip: Path, tmp_path: Path) -> None:
+    folder = _unpacked(pack_zip, tmp_path / "pack")
+    manifest_path = folder / "evidence" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["files"]["../../outside.txt"] = "0" * 64
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    _assert_fails(_verify(folder), "outside the pack")

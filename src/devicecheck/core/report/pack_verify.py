@@ -122,6 +122,9 @@ def check_pack_files(folder, manifest, entries):
     if not isinstance(listed, dict):
         raise Problem("evidence/manifest.json: missing or damaged")
     for name, digest in sorted(listed.items()):
+        parts = Path(str(name)).parts
+        if not parts or Path(str(name)).is_absolute() or ".." in parts:
+            raise Problem(f"evidence/manifest.json: lists a file outside the pack ({name!r})")
         path = folder / str(name)
         if not path.is_file():
             raise Problem(f"{name}: missing (the manifest lists it)")
