@@ -38,7 +38,7 @@ def test_validate_rejects_a_number_written_with_no_break_spaces_or_dashes(tmp_pa
         "0808\u2013802\u20130300",
         "0808\u202f802\u202f0300",
     ):
-        checklist = _checklist_with(tmp_path, f"Call {spelled} for help.")
+        checklist = _checklist_with(tmp_path, f"Help is on {spelled} at any hour.")
         result = run_cli("checklists", "validate", str(checklist), data_dir=tmp_path / "data")
         assert result.returncode != 0, spelled
         assert "phone number" in result.stdout + result.stderr, spelled
