@@ -206,3 +206,14 @@ def test_shipped_essentials_are_8_to_15_questions_under_20_minutes(data_dir: Pat
     assert 8 <= len(asked) <= 15, len(asked)
     words = len(re.findall(r"[\w'’-]+", text))
     assert words / READING_WORDS_PER_MINUTE < 20, words
+
+
+def test_a_finding_records_the_words_the_person_saw() -> None:
+    from devicecheck.core.walkthrough import checklist_finding
+
+    text = ITEM.format(n=1, value=1).replace(
+        "question: Is something wrong?", "question: Did {help:stalking} suggest checking this?"
+    )
+    item = parse_checklist_text(text, "x.yaml").items[0]
+    data = checklist_finding(item, "a note", "GB")
+    assert "{help:" not in data["question"] and "0808 802 0300" in data["question"]

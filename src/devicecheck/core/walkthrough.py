@@ -150,14 +150,15 @@ def progress_at(stops: Sequence[Stop], answers: Mapping[str, Answer], index: int
     )
 
 
-def checklist_finding(item: Item, note: str) -> dict[str, str]:
-    """A checklist "yes" as the data of an evidence-log finding entry (origin "checklist")."""
+def checklist_finding(item: Item, note: str, region_code: str | None = None) -> dict[str, str]:
+    """A checklist "yes" as the data of an evidence-log finding entry (origin "checklist"),
+    with the words as the person saw them (help lines filled in for the region)."""
     return {
         "origin": "checklist",
         "item_id": item.id,
         "checklist_id": item.checklist_id,
-        "title": item.title,
-        "question": item.question,
+        "title": fill_help(item.title, region_code),
+        "question": fill_help(item.question, region_code),
         "severity": item.severity,
         "answer": "yes",
         "note": note,

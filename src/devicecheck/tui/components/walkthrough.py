@@ -253,7 +253,9 @@ class WalkthroughScreen(BaseScreen):
                     self.session,
                     "evidence",
                     EVIDENCE_CONSENT,
-                    lambda: self.save_finding(checklist_finding(item, answer.note)),
+                    lambda: self.save_finding(
+                        checklist_finding(item, answer.note, self.region_code)
+                    ),
                 )
             self.action_move(1)
 
