@@ -240,3 +240,15 @@ def test_a_corrected_incident_is_marked_in_the_table_and_phone_findings_counted_
     row = next(line for line in text.splitlines() if "He posted my address" in line)
     assert "CORRECTED later" in row
     assert "from the scans of this computer and phone" in text
+
+
+def test_an_empty_section_says_only_that_it_is_empty(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    session_id = json.loads(run_cli("session", "new", "--json", data_dir=data_dir).stdout)["id"]
+    target = tmp_path / "report.txt"
+    result = run_cli("report", session_id, "--format", "txt", "-o", str(target), data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    text = target.read_text(encoding="utf-8")
+    assert "No incidents are recorded in the evidence log for this session." in text
+    for intro in ("One line per incident", "Each incident as recorded", "Images are shown small"):
+        assert intro not in text, intro

@@ -308,7 +308,9 @@ def _diary_table_section(data: ReportData) -> Section:
     return Section(
         "diary",
         "Incidents at a glance",
-        ("One line per incident, in the order they happened; full descriptions follow.",),
+        ("One line per incident, in the order they happened; full descriptions follow.",)
+        if data.incidents
+        else (),
         table=table,
         empty="No incidents are recorded in the evidence log for this session.",
     )
@@ -371,7 +373,9 @@ def _incidents_section(data: ReportData) -> Section:
         (
             "Each incident as recorded in the evidence log. Corrections are later entries, "
             "shown with the incident they correct; nothing is ever rewritten.",
-        ),
+        )
+        if data.incidents
+        else (),
         tuple(_incident_record(data, row) for row in data.incidents),
         empty="No incidents are recorded in the evidence log for this session.",
     )
@@ -587,7 +591,9 @@ def _attachments_section(data: ReportData) -> Section:
         (
             "The SHA-256 fingerprint shows a copy is identical to the one recorded. Images are "
             "shown small; the full files are in the evidence pack.",
-        ),
+        )
+        if data.attachments
+        else (),
         tuple(_attachment_record(data, row) for row in data.attachments),
         empty="No other files are attached (files attached to an incident are listed with it).",
     )
