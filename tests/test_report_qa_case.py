@@ -252,3 +252,29 @@ def test_an_empty_section_says_only_that_it_is_empty(tmp_path: Path) -> None:
     assert "No incidents are recorded in the evidence log for this session." in text
     for intro in ("One line per incident", "Each incident as recorded", "Images are shown small"):
         assert intro not in text, intro
+
+
+def test_an_accented_name_is_scrubbed_when_typed_without_its_accents(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    created = run_cli(
+        "session", "new", "--caseworker", "Zoë Nuñez", "--client-ref", "C-77", "--json",
+        data_dir=data_dir,
+    )  # fmt: skip
+    session_id = json.loads(created.stdout)["id"]
+    for step in ("evidence", "report"):
+        run_cli(
+            "session", "consent", session_id, "--step", step, "--explained", "x", "--answer",
+            "given", data_dir=data_dir,
+        )  # fmt: skip
+    run_cli(
+        "session", "note", session_id, "Zoe Nunez rang; NUÑEZ will call back.", data_dir=data_dir
+    )
+    target = tmp_path / "report.txt"
+    result = run_cli(
+        "report", session_id, "--format", "txt", "--redact", "-o", str(target), data_dir=data_dir
+    )
+    assert result.returncode == 0, result.stderr
+    text = target.read_text(encoding="utf-8").casefold()
+    for part in ("zoe", "zoë", "nunez", "nuñez"):
+        assert part not in text, part
+    assert "rang;" in text and "will call back" in text

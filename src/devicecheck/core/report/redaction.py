@@ -306,10 +306,17 @@ def _action(step: ActionRow, people: Sequence[str]) -> ActionRow:
 
 def _name_parts(name: str) -> list[str]:
     """The name, and each part of it between any non-letters (hyphens of every kind,
-    apostrophes, spaces), in the form NFKC gives (full-width letters become plain ones)."""
+    apostrophes, spaces), in the form NFKC gives (full-width letters become plain ones), and
+    each part without its accents."""
     name = unicodedata.normalize("NFKC", name)
     parts = [p for p in re.split(r"[\W_]+", name) if len(p) >= 2]
-    return [name, *parts]
+    plain = [_without_accents(p) for p in parts]  # "Nuñez" is often typed "Nunez"
+    return [name, *parts, *(p for p in plain if p not in parts)]
+
+
+def _without_accents(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _ref_pattern(ref: str) -> str | None:
