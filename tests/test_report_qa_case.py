@@ -278,3 +278,26 @@ def test_an_accented_name_is_scrubbed_when_typed_without_its_accents(tmp_path: P
     for part in ("zoe", "zoë", "nunez", "nuñez"):
         assert part not in text, part
     assert "rang;" in text and "will call back" in text
+
+
+def test_an_answer_changed_in_the_session_file_shows_what_the_log_recorded(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    session_id = json.loads(run_cli("session", "new", "--json", data_dir=data_dir).stdout)["id"]
+    walked = run_cli(
+        "walk", "--plain", "--session", session_id, "--checklist", "location-sharing",
+        input="n\nq\n", data_dir=data_dir,
+    )  # fmt: skip
+    assert walked.returncode == 0, walked.stderr
+    session_file = data_dir / "sessions" / f"{session_id}.json"
+    session = json.loads(session_file.read_text(encoding="utf-8"))
+    (answer,) = session["answers"].values()
+    answer["value"], answer["note"] = "yes", "planted"
+    session_file.write_text(json.dumps(session), encoding="utf-8")
+    target = tmp_path / "report.txt"
+    result = run_cli("report", session_id, "--format", "txt", "-o", str(target), data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    text = target.read_text(encoding="utf-8")
+    assert "Kept in: Session file only" in text
+    assert re.search(r"The evidence log recorded instead: No concern, \w+day .*log entry \d+", text)

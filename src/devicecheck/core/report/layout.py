@@ -438,6 +438,7 @@ def _answers_section(data: ReportData) -> Section:
                 ("Severity", row.severity),
                 ("Answered", _when(data, row.answered_at)),
                 ("Kept in", _chain_note(row.in_chain, applies)),
+                ("The evidence log recorded instead", row.logged),
             ),
             text=f"Note: {row.note}" if row.note else "",
             tone=_answer_tone(row.value, row.severity),

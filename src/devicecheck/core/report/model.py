@@ -177,6 +177,7 @@ class AnswerRow:
     answered_at: str
     known_item: bool
     in_chain: bool = False
+    logged: str = ""  # not in the chain as the session file has it: what the log recorded
 
 
 @dataclass(frozen=True)
@@ -474,7 +475,8 @@ def build_report(
     ]
     held = chain_keys(e for e in log.entries if e.session == session.id)
     items = _checklist_items()
-    answers = _answers(session, items, region.code, held)
+    logged = _logged_answers(log, session.id, region.code)
+    answers = _answers(session, items, region.code, held, logged)
     findings = _findings(session, in_scope, log)
     incidents, attachments = _incidents_and_attachments(data_dir, session.id, in_scope, log)
     data = ReportData(
@@ -559,8 +561,27 @@ def _session_details(session: Session) -> SessionDetails:
     )
 
 
+def _logged_answers(log: _LogView, session_id: str, region_code: str) -> dict[str, str]:
+    """The evidence log's last answer to each item of this session, in words."""
+    logged: dict[str, str] = {}
+    for entry in log.entries:
+        if entry.kind == "answer" and entry.session == session_id:
+            value = _text(entry.data.get("value"))
+            words = ANSWER_LABELS.get(value, value)
+            note = _text(entry.data.get("note"))
+            when = format_moment(_text(entry.data.get("answered_at")), region_code)
+            logged[_text(entry.data.get("item_id"))] = (
+                f"{words}{f' (note: {note})' if note else ''}, {when}, log entry {entry.seq}"
+            )
+    return logged
+
+
 def _answers(
-    session: Session, items: dict[str, Any], region_code: str, held: set[tuple[str, ...]]
+    session: Session,
+    items: dict[str, Any],
+    region_code: str,
+    held: set[tuple[str, ...]],
+    logged: dict[str, str],
 ) -> tuple[AnswerRow, ...]:
     rows = []
     for item_id, answer in session.answers.items():
@@ -581,6 +602,7 @@ def _answers(
                 answered_at=answer.answered_at,
                 known_item=item is not None,
                 in_chain=key in held,
+                logged="" if key in held else logged.get(item_id, ""),
             )
         )
     order = list(session.answers)
