@@ -108,3 +108,22 @@ async def test_dialogs_fit_60_columns_with_every_word_whole(data_dir: Path) -> N
             for button in dialog.query("Button"):
                 assert str(button.label) in screen_words(app)
             await app.pop_screen()
+
+
+async def test_a_caution_scrolled_out_of_sight_is_announced_above(data_dir: Path) -> None:
+    store = SessionStore(DataDir(data_dir))
+    session = store.create(checklists=["sample-area"])
+    app = DeviceCheckApp(data_dir=str(data_dir), session_id=session.id, checklist_paths=[SAMPLE])
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, WalkthroughScreen))
+        await pilot.pause()
+        walk = app.screen
+        notice = walk.query_one("#more-above")
+        assert not notice.display
+        walk.query_one("#item").scroll_end(animate=False)
+        await wait_for(pilot, lambda: notice.display)
+        await pilot.pause()
+        assert "More above: this question has a CAUTION" in screen_words(app)
+        assert notice.region.bottom <= walk.query_one("#answers").region.y
+        walk.query_one("#item").scroll_home(animate=False)
+        await wait_for(pilot, lambda: not notice.display)

@@ -45,6 +45,7 @@ SAVE_FINDING_TEXT = (
 )
 ANSWER_KEYS_HINT = "Typing only fills the note. Answer with the keys below:"
 NOTE_KEPT = "Note kept: it is saved with the answer you choose below."
+MORE_ABOVE = "More above: this question has a CAUTION. Scroll up to read it before you answer."
 ANSWERS = (
     ("yes", "Yes Ctrl+Y"),
     ("no", "No Ctrl+N"),
@@ -130,6 +131,7 @@ class WalkthroughScreen(BaseScreen):
             )
             yield ProgressBar(id="overall-bar", show_eta=False, show_percentage=False)
             yield Label(id="overall-count", classes="count")
+        yield Static(MORE_ABOVE, id="more-above", markup=False)
         with VerticalScroll(id="item"):
             yield Static(id="caution", markup=False)
             yield Static(id="question")
@@ -150,6 +152,13 @@ class WalkthroughScreen(BaseScreen):
             return
         self.show_stop()
         self.query_one("#note", Input).focus()
+        self.watch(self.query_one("#item", VerticalScroll), "scroll_y", self._caution_in_view)
+
+    def _caution_in_view(self, scroll_y: float) -> None:
+        """Say there is a caution above when it has been scrolled out of sight."""
+        caution = self.query_one("#caution", Static)
+        hidden = caution.display and 0 < caution.outer_size.height <= scroll_y
+        self.query_one("#more-above", Static).display = hidden
 
     def show_stop(self) -> None:
         stop = self.stops[self.index]
