@@ -88,7 +88,7 @@ def qa_case(tmp_path_factory: pytest.TempPathFactory) -> QaCase:
     run_cli(
         "--data-dir", str(data_dir), "session", "note", session_id,
         "Client said MARGARET's colleague Okonkwo\u2011Reyes will call (Reyes, or Okonkwo-Reyes"
-        " on the ＭＡＲＧＡＲＥＴ line). Ref SS 2024\n00917.",
+        " on the ＭＡＲＧＡＲＥＴ line). Ref SS 2024\n00917, file refSS202400917x.",
     )  # fmt: skip
     run_cli(
         "--data-dir", str(data_dir), "log", "add-note", "--session", session_id,

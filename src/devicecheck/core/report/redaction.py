@@ -323,7 +323,10 @@ def _ref_pattern(ref: str) -> str | None:
     chars = [c for c in ref if c.isalnum()]
     if len(chars) < 3:
         return None
-    return r"(?<![^\W_])" + r"[\W_]*".join(re.escape(c) for c in chars) + r"(?![^\W_])"
+    body = r"[\W_]*".join(re.escape(c) for c in chars)
+    if len(chars) >= 6:  # long enough to be the reference wherever it stands ("refSS202400917")
+        return body
+    return r"(?<![^\W_])" + body + r"(?![^\W_])"
 
 
 def _scrubber(
