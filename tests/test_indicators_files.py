@@ -17,9 +17,8 @@ from devicecheck.core.indicators.common import read_bytes
 from devicecheck.core.indicators.formats import read_indicator_file
 from devicecheck.core.indicators.usable import usability
 from devicecheck.errors import DeviceCheckError, InvalidDataError
-from tests.conftest import TEST_DATA, assert_one_line_error, run_cli
-
-ECHAP = TEST_DATA / "echap"
+from tests.conftest import assert_one_line_error, run_cli
+from tests.echap_samples import app_domains, bundled_apps, misp_event, tinycheck_list, write_json
 
 
 def stix_bundle(*objects: dict) -> dict:
@@ -90,19 +89,21 @@ def test_stix_is_read_as_json_whatever_the_name_says(tmp_path, name):
     assert indicators.apps[0].domains == ("spy.example",)
 
 
-def test_echap_misp_event_sample_imports_with_what_is_usable(data_dir):
-    result = run_cli(
-        "indicators", "import", str(ECHAP / "misp_event-sample.json"), "--json", data_dir=data_dir
-    )
+def test_echap_misp_event_sample_imports_with_what_is_usable(tmp_path, data_dir):
+    event = misp_event(3)
+    domains = {d for entry in bundled_apps(3) for d in app_domains(entry)}
+    path = write_json(tmp_path / "misp_event.json", event)
+    result = run_cli("indicators", "import", str(path), "--json", data_dir=data_dir)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["format"] == "misp" and report["apps"] == 3
     usable = report["usable"]
-    assert usable["this_computer"] == {"domains": 11}
+    assert usable["this_computer"] == {"domains": len(domains)}
     assert usable["phone"]["packages"] > 0
     assert set(usable["not_used"]) == {"certificates", "file_hashes"}
-    assert "This computer's scan can use: 11 domains (browser history and the hosts file)" in (
-        result.stderr
+    assert (
+        f"This computer's scan can use: {len(domains)} domains (browser history and the hosts file)"
+        in result.stderr
     )
     assert "A phone check can use:" in result.stderr
     info = json.loads(run_cli("indicators", "info", "--json", data_dir=data_dir).stdout)
@@ -113,18 +114,24 @@ def test_echap_misp_event_sample_imports_with_what_is_usable(data_dir):
 
 
 def test_echap_tinycheck_sample_imports(tmp_path):
-    indicators = read_indicator_file(ECHAP / "indicators-for-tinycheck-sample.json")
+    document = tinycheck_list(domains=12, ips=4)
+    indicators = read_indicator_file(write_json(tmp_path / "tinycheck.json", document))
     (app,) = indicators.apps
     assert app.name == "stalkerware (TinyCheck list)" and app.category == "stalkerware"
-    assert "copy9.com" in app.domains and len(app.ips) == 4
+    written = [i["value"] for i in document["iocs"] if i["type"] == "domain"]
+    assert len(written) == 12 and set(app.domains) == set(written)
+    assert len(app.ips) == 4
 
 
-def test_misp_platform_and_values_from_the_real_sample():
-    indicators = read_indicator_file(ECHAP / "misp_event-sample.json")
-    truthspy = next(app for app in indicators.apps if app.name == "TheTruthSpy")
-    assert truthspy.platforms == ("android",)
-    assert all(c == c.upper() and len(c) == 40 for c in truthspy.certificates)
-    assert all(h == h.lower() and len(h) == 64 for h in truthspy.file_hashes)
+def test_misp_platform_and_values_in_echaps_format(tmp_path):
+    path = write_json(tmp_path / "misp_event.json", misp_event(3))
+    indicators = read_indicator_file(path)
+    first = bundled_apps(1)[0]
+    app = next(app for app in indicators.apps if app.name == first["name"])
+    assert app.platforms == ("android",)
+    assert app.packages == tuple(first["packages"][:4])
+    assert app.certificates and all(c == c.upper() and len(c) == 40 for c in app.certificates)
+    assert all(h == h.lower() and len(h) == 64 for h in app.file_hashes)
 
 
 def test_a_file_no_check_can_use_is_refused_by_import(tmp_path, data_dir):
