@@ -203,3 +203,16 @@ def test_a_manifest_naming_a_file_outside_the_pack_fails(pack_zip: Path, tmp_pat
     manifest["files"]["../../outside.txt"] = "0" * 64
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     _assert_fails(_verify(folder), "outside the pack")
+
+
+def test_a_redacted_pack_readme_does_not_claim_to_hold_the_evidence(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    session_id = json.loads(run_cli("session", "new", "--json", data_dir=data_dir).stdout)["id"]
+    run_cli("log", "add-note", "--session", session_id, "a note", data_dir=data_dir)
+    output = tmp_path / "redacted.zip"
+    result = run_cli("pack", session_id, "--redact", "-o", str(output), data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(output) as pack:
+        readme = " ".join(pack.read("README.txt").decode("utf-8").split())
+    assert "and the evidence behind it" not in readme
+    assert "redacted; the evidence behind it stays with the case" in readme

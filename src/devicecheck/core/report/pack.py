@@ -215,7 +215,14 @@ def _readme(data: ReportData, cut: _Cut, redact: bool, cut_words: str) -> str:
         "What this is",
         f"  A record made with devicecheck {__version__}, a self-check tool for people who",
         "  may be watched through their phones, computers and accounts. It holds a report",
-        "  (report.pdf, the same in report.html) and the evidence behind it.",
+        *(
+            (
+                "  (report.pdf, the same in report.html), redacted; the evidence behind it stays",
+                "  with the case.",
+            )
+            if redact
+            else ("  (report.pdf, the same in report.html) and the evidence behind it.",)
+        ),
         "",
         "How it was made",
         f"  Made {made}, for session {details.id}.",
