@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
-from textual.widgets import Checkbox, OptionList
+from textual.widgets import OptionList
 
 from devicecheck.core.checklists import load_checklists
 from devicecheck.core.datadir import DataDir
@@ -36,7 +36,12 @@ async def start(pilot, app: DeviceCheckApp, choice: str, keep_answers: bool = Fa
         await pilot.press("down")
     await pilot.press("enter")
     await wait_for(pilot, lambda: isinstance(app.screen, SetupScreen))
-    app.screen.query_one("#keep-answers", Checkbox).value = keep_answers
+    if keep_answers:  # tick it as a person would: focus the box, then Space
+        app.screen.query_one("#keep-answers").focus()
+        await pilot.press("space")
+        assert "[x] Also keep my answers" in str(
+            app.screen.query_one("#keep-answers").get_option("keep").prompt
+        )
     await pilot.click("#start")
     await wait_for(pilot, lambda: isinstance(app.screen, WalkthroughScreen))
 

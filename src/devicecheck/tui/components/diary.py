@@ -40,10 +40,8 @@ def integrity_words(report: Any) -> str:
     if report.entries == 0 and report.ok:
         return "The evidence log is empty: nothing has been recorded yet."
     if report.ok:
-        return (
-            f"Integrity checked: all {report.entries} entries are intact, unchanged since they "
-            "were written."
-        )
+        entries = "the 1 entry is" if report.entries == 1 else f"all {report.entries} entries are"
+        return f"Integrity checked: {entries} intact, unchanged since written."
     bad = report.first_bad
     return (
         f"Integrity problem at entry {bad.seq}: {plain_message(bad.detail)} The entries before "
@@ -71,9 +69,9 @@ class DiaryScreen(BaseScreen):
             "Enter on an entry shows it whole; you can add a correction there.", classes="hint"
         )
         with Horizontal(classes="buttons", id="actions"):
-            yield Button("Add an incident (Ctrl+G)", id="incident", compact=True)
-            yield Button("Attach a file (Ctrl+F)", id="attach", compact=True)
-            yield Button("Back (Esc)", id="back", compact=True)
+            yield Button("New incident Ctrl+G", id="incident", compact=True)
+            yield Button("Attach a file Ctrl+F", id="attach", compact=True)
+            yield Button("Back Esc", id="back", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:

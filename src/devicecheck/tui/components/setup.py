@@ -6,7 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Footer, Static
+from textual.widgets import Button, Footer, Static
 
 from devicecheck.core.protection import is_protected
 from devicecheck.core.sessions import CaseworkerDetails, Session
@@ -31,7 +31,9 @@ WALKTHROUGH_CONSENT = (
     "each answer is saved on this computer as you give it. Nothing is sent anywhere, and you "
     "can stop at any time."
 )
-KEEP_ANSWERS_LABEL = "Also keep my answers in my evidence log (permanent: cannot be removed later)"
+KEEP_ANSWERS_LABEL = (
+    "Also keep my answers in my evidence log (a permanent record: cannot be removed later)"
+)
 
 
 class SetupScreen(BaseScreen):
@@ -70,7 +72,7 @@ class SetupScreen(BaseScreen):
         if problem:
             yield Static(f"The checklists could not be read: {problem}", id="problem")
         if self.caseworker is None:
-            yield Checkbox(KEEP_ANSWERS_LABEL, value=False, id="keep-answers")
+            yield TickList([("keep", KEEP_ANSWERS_LABEL, False)], id="keep-answers")
         with Horizontal(classes="buttons"):
             yield Button("Start", id="start", variant="primary", disabled=bool(problem))
             yield Button("Back", id="back")
@@ -128,7 +130,7 @@ class SetupScreen(BaseScreen):
             )
         session = self.session
         session.platforms, session.checklists = platforms, areas
-        keep = self.caseworker is None and self.query_one("#keep-answers", Checkbox).value
+        keep = self.caseworker is None and bool(self.query_one("#keep-answers", TickList).selected)
         if keep and session.consent_for("evidence") is None:
             session.record_consent("evidence", KEEP_ANSWERS_EXPLAINED, "given", "self")
         store.save(session)
