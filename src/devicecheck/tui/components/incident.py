@@ -25,7 +25,7 @@ HOW_CHOICES = (
 )
 TEXT_FIELDS = (
     ("what", "What happened (required)", ""),
-    ("when", "When", "YYYY-MM-DD HH:MM, your local time; empty if you are not sure"),
+    ("when", "When (your local time)", "YYYY-MM-DD HH:MM; empty if not sure"),
     ("where", "Where", ""),
 )
 MORE_FIELDS = (

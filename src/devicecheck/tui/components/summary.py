@@ -206,9 +206,9 @@ class SummaryScreen(BaseScreen):
             if self.session.path == "essentials":
                 yield Button("Go on to all areas", id="all-areas", compact=True)
             if self.is_caseworker:
-                yield Button("Add a step (Ctrl+A)", id="add-action", compact=True)
-                yield Button("Note (Ctrl+O)", id="add-note", compact=True)
-            yield Button("End session (Ctrl+D)", id="end-session", compact=True)
+                yield Button("Add a step Ctrl+A", id="add-action", compact=True)
+                yield Button("Note Ctrl+O", id="add-note", compact=True)
+            yield Button("End session Ctrl+D", id="end-session", compact=True)
         with Horizontal(id="export"):
             yield Select(FORMATS, value="html", allow_blank=False, id="format")
             yield Input(placeholder="File (optional)", id="output")
