@@ -238,3 +238,43 @@ def test_counts_and_dual_use_advice_read_as_sentences():
     assert counted(3, "start-up entry", "start-up entries") == "3 start-up entries"
     advice = advice_for("remote-access", "process", "medium", "GB")
     assert "If you did not expect it, do not remove it straight away" in advice
+
+
+def test_every_finding_kind_prints_with_a_plain_label_and_the_regions_help(tmp_path: Path):
+    """Each kind a scan can report, as `scan` prints it for a US person: plain labels, plain
+    words for how sure and how serious, the region's help line, and no raw ids or jargon."""
+    from devicecheck.cli.scan_cmd import render_result
+    from devicecheck.core.finding_labels import kind_label
+    from devicecheck.core.helplines import region_for
+    from devicecheck.core.scan.findings import access_denied_reason
+
+    def check_every_kind(context: ScanContext) -> CheckOutcome:
+        findings = tuple(
+            make_behaviour_finding(
+                kind=kind,
+                app=f"thing-{number}",
+                category=("spyware", "keylogger", "remote-access", "stalkerware")[number % 4],
+                severity=("high", "medium")[number % 2],
+                confidence=("high", "medium", "low")[number % 3],
+                matched=Match("what was seen", "domains", f"value-{number}"),
+                advice=advice_for_behaviour("Something was seen.", context.region),
+            )
+            for number, kind in enumerate(KINDS)
+        )
+        denied = NotExamined("environment of some processes", access_denied_reason())
+        return CheckOutcome(findings=findings, examined={}, not_examined=(denied,))
+
+    result = run_scan(
+        NO_INDICATORS, platform="linux", region="US", home=tmp_path, checks=[check_every_kind]
+    )
+    text = render_result(result, region_for("US"))
+
+    assert len([f for f in result.findings if f.app.startswith("thing-")]) == len(KINDS)
+    for kind in KINDS:
+        assert f": {kind_label(kind)}, which may be" in text  # the label, never the id
+    assert "input-capture" not in text and "traffic-capture" not in text
+    for jargon in ("confidence", "severity", "access denied", "even to root", "remote-access"):
+        assert jargon not in text.lower()
+    assert "How sure: very likely." in text and "How sure: possible: check it." in text
+    assert "which may be software that records what you type" in text
+    assert "800-799" in text and "0808" not in text

@@ -212,18 +212,42 @@ def _of_loaded(examined: dict[str, int]) -> str:
     )
 
 
+# How a finding's confidence and severity are said to a person (the TUI's words for how sure).
+_HOW_SURE = {"high": "very likely", "medium": "likely", "low": "possible: check it"}
+_HOW_SERIOUS = {
+    "high": "serious if you did not expect it",
+    "medium": "worth checking",
+    "low": "minor",
+}
+# What a sign seen on this computer (not a list entry) may be: said as a possibility.
+_WHAT_IT_MAY_BE = {
+    "spyware": "spying software",
+    "keylogger": "software that records what you type",
+    "remote-access": "a way for someone to use this computer from elsewhere",
+    "stalkerware": "software made to spy on a person",
+    "employee-monitoring": "workplace monitoring software",
+    "parental-control": "parental-control software",
+}
+
+
 def _finding_lines(number: int, finding: Finding) -> list[str]:
-    heading = (
-        f"{number}. {finding.app} ({category_label(finding.category)}), {kind_label(finding.kind)}"
-        f": {finding.severity} severity, {finding.confidence} confidence"
-    )
     matched = finding.matched
     field = _FIELD_LABELS.get(matched.field, matched.field)
+    how = (
+        f"How sure: {_HOW_SURE.get(finding.confidence, finding.confidence)}. "
+        f"How serious: {_HOW_SERIOUS.get(finding.severity, finding.severity)}."
+    )
     if finding.source.get("id") == "behaviour":  # a sign seen here, not a list entry
+        what = _WHAT_IT_MAY_BE.get(finding.category, category_label(finding.category))
+        heading = f"{number}. {finding.app}: {kind_label(finding.kind)}, which may be {what}. {how}"
         seen = f"   Seen: {matched.indicator}: {matched.value!r}"
     else:
+        heading = (
+            f"{number}. {finding.app} ({category_label(finding.category)}), "
+            f"{kind_label(finding.kind)}. {how}"
+        )
         seen = f"   Matched: {field} {matched.value!r} (the list says {matched.indicator!r})"
-    lines = [heading, seen]
+    lines = [*wrapped(heading, "", subsequent="   "), seen]
     process = finding.process
     if process is not None:
         lines += wrapped(
@@ -247,10 +271,12 @@ def _finding_lines(number: int, finding: Finding) -> list[str]:
     return lines
 
 
-def wrapped(text: str, indent: str) -> list[str]:
-    """`text` wrapped to the result's width, each line indented (the phone check's too)."""
+def wrapped(text: str, indent: str, *, subsequent: str | None = None) -> list[str]:
+    """`text` wrapped to the result's width, each line indented, the lines after the first by
+    `subsequent` (default: two more spaces) (the phone check's too)."""
     import textwrap  # only for the human-readable result, not --json
 
+    following = indent + "  " if subsequent is None else subsequent
     return textwrap.wrap(
-        text, width=_WIDTH, initial_indent=indent, subsequent_indent=indent + "  "
+        text, width=_WIDTH, initial_indent=indent, subsequent_indent=following
     ) or [indent]

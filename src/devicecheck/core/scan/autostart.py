@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from devicecheck.core.scan.findings import (
     Finding,
     NotExamined,
+    access_denied_reason,
     confidence_for,
     make_finding,
     strongest_first,
@@ -345,9 +346,6 @@ class Collected:
         return [NotExamined(what, reason, count) for (what, reason), count in self.problems.items()]
 
 
-_DENIED = "access denied (needs admin or root)"
-
-
 def _files(collected: Collected, folder: Path, pattern: str) -> list[Path]:
     """The files in `folder` whose names match `pattern` (as Path.glob would, hidden ones too),
     in name order. os.scandir and plain names: pathlib's glob and sort cost more than reading."""
@@ -362,7 +360,7 @@ def _files(collected: Collected, folder: Path, pattern: str) -> list[Path]:
             )
         return [folder / name for name in names]
     except PermissionError:
-        collected.problem(folder, _DENIED)
+        collected.problem(folder, access_denied_reason())
         return []
     except OSError as error:
         collected.problem(folder, f"could not be read ({error.strerror or error})")
@@ -378,7 +376,7 @@ def _read(collected: Collected, path: Path) -> bytes | None:
             if len(data) > size:  # grown since, or a size the system does not know
                 data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     except PermissionError:
-        collected.problem(path.parent, _DENIED)
+        collected.problem(path.parent, access_denied_reason())
         return None
     except OSError as error:
         collected.problem(path, f"could not be read ({error.strerror or error})")
@@ -525,7 +523,7 @@ def collect_windows() -> Collected:  # pragma: no cover - needs Windows; its par
             except FileNotFoundError:
                 continue
             except OSError:
-                collected.problem(location, _DENIED)
+                collected.problem(location, access_denied_reason())
                 continue
             expanded = [
                 (name, os.path.expandvars(data) if isinstance(data, str) else data, kind)
@@ -543,7 +541,7 @@ def collect_windows() -> Collected:  # pragma: no cover - needs Windows; its par
         try:
             names = [path.name for path in folder.iterdir() if path.is_file()]
         except OSError:
-            collected.problem(folder, _DENIED)
+            collected.problem(folder, access_denied_reason())
             continue
         collected.entries.extend(parse_startup_folder(names, str(folder)))
     _collect_windows_tasks(collected)
@@ -555,7 +553,7 @@ def collect_windows() -> Collected:  # pragma: no cover - needs Windows; its par
         except psutil.Error:
             denied += 1
     if denied:
-        collected.problems[("Windows services", _DENIED)] = denied
+        collected.problems[("Windows services", access_denied_reason())] = denied
     collected.entries.extend(parse_windows_services(services))
     return collected
 
@@ -566,7 +564,9 @@ def collect_tasks(collected: Collected, folder: Path) -> None:
     from devicecheck.core.scan.windows_tasks import parse_task_xml
 
     def unreadable(error: OSError) -> None:
-        reason = _DENIED if isinstance(error, PermissionError) else "could not be read"
+        reason = (
+            access_denied_reason() if isinstance(error, PermissionError) else "could not be read"
+        )
         collected.problem(error.filename or folder, reason)
 
     for directory, folders, files in os.walk(folder, onerror=unreadable):

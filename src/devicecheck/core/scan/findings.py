@@ -206,12 +206,20 @@ class Finding(NamedTuple):
         }
 
 
+DENIED_TO_THIS_USER = (
+    "this computer did not let devicecheck read it (scanning as an administrator may help)"
+)
+
+
 def access_denied_reason() -> str:
     """Why something could not be read, with what would help (if anything) for this user."""
     geteuid = getattr(os, "geteuid", None)
     if geteuid is not None and geteuid() == 0:
-        return "access denied even to root (usually a protected system process)"
-    return "access denied (run as administrator or root to read it)"
+        return (
+            "this computer did not let even an administrator read it (usually a protected part "
+            "of the system)"
+        )
+    return DENIED_TO_THIS_USER
 
 
 class NotExamined(NamedTuple):
