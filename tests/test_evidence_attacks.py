@@ -41,7 +41,12 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     try:
         yield mount_point
     finally:
-        subprocess.run(["umount", str(mount_point)], check=False)
+        # Tests close their logs first; a file still open (a failing test's traceback holds
+        # it) makes umount say "busy", so the mount is then detached lazily: none outlives
+        # the run.
+        unmounted = subprocess.run(["umount", str(mount_point)], capture_output=True, check=False)
+        if unmounted.returncode != 0:
+            subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
 
 
 def _fill(folder: Path) -> None:
@@ -57,41 +62,65 @@ def _fill(folder: Path) -> None:
 
 
 def test_a_full_disk_leaves_the_log_valid_and_repair_still_works(small_disk: Path) -> None:
-    log = EvidenceLog(DataDir(small_disk / "home"))
-    kept = [log.add_note(f"before the disk filled {n}") for n in range(3)]
-    _fill(small_disk)
-    size_before = log.path.stat().st_size
-    with pytest.raises(DeviceCheckError, match="nothing was recorded"):
-        for _ in range(50):  # the last 4 KiB block's slack fills first
-            log.add_note("x" * 3000)
-    assert log.path.read_bytes().endswith(b"\n")
-    report = log.verify()
-    assert report.ok, report
-    assert [entry.id for entry in log.entries()][:3] == [entry.id for entry in kept]
-    assert log.path.stat().st_size >= size_before
-    assert log.repair().repaired is False  # nothing torn; runs with no free space
-    (small_disk / "filler").unlink()
-    assert log.add_note("after space was freed").seq == len(log.entries())
-    assert log.verify().ok
+    with EvidenceLog(DataDir(small_disk / "home")) as log:
+        kept = [log.add_note(f"before the disk filled {n}") for n in range(3)]
+        _fill(small_disk)
+        size_before = log.path.stat().st_size
+        with pytest.raises(DeviceCheckError, match="nothing was recorded"):
+            for _ in range(50):  # the last 4 KiB block's slack fills first
+                log.add_note("x" * 3000)
+        assert log.path.read_bytes().endswith(b"\n")
+        report = log.verify()
+        assert report.ok, report
+        assert [entry.id for entry in log.entries()][:3] == [entry.id for entry in kept]
+        assert log.path.stat().st_size >= size_before
+        assert log.repair().repaired is False  # nothing torn; runs with no free space
+        verified = run_cli("log", "verify", data_dir=small_disk / "home")  # the real command
+        assert verified.returncode == 0 and "intact" in verified.stdout, verified.stdout
+        (small_disk / "filler").unlink()
+        assert log.add_note("after space was freed").seq == len(log.entries())
+        assert log.verify().ok
+
+
+def test_a_full_disk_leaves_a_protected_log_valid(small_disk: Path) -> None:
+    from devicecheck.core import protect_folder, protection
+
+    home = small_disk / "home"
+    protect_folder.protect(home, "correct horse battery", protection.KdfParameters(n=2**10))
+    try:
+        with EvidenceLog(DataDir(home)) as log:
+            kept = [log.add_note(f"before the disk filled {n}") for n in range(3)]
+            _fill(small_disk)
+            with pytest.raises(DeviceCheckError, match="nothing was recorded"):
+                for _ in range(50):
+                    log.add_note("x" * 1500)
+            report = log.verify()
+            assert report.ok and report.keyed, report
+            assert [entry.id for entry in log.entries()][:3] == [entry.id for entry in kept]
+            (small_disk / "filler").unlink()
+            assert log.add_note("after space was freed").seq == len(log.entries())
+            assert log.verify().ok
+    finally:
+        protection.forget_keys()
 
 
 def test_repair_with_no_space_for_quarantine_changes_nothing(small_disk: Path) -> None:
-    log = EvidenceLog(DataDir(small_disk / "home"))
-    log.add_note("kept")
-    with open(log.path, "ab") as handle:
-        handle.write(b'{"author":"self","data":{"text":"cut sho')
-    before = log.path.read_bytes()
-    _fill(small_disk)
-    with contextlib.suppress(DeviceCheckError, OSError):
-        log.repair()
-    after = log.path.read_bytes()
-    assert after == before or (after.startswith(before[: before.rfind(b"\n") + 1]))
-    assert not [p for p in (log.quarantine_dir.glob("*")) if p.stat().st_size == 0]
-    (small_disk / "filler").unlink()
-    result = log.repair()
-    if result.repaired:
-        assert result.quarantine.read_bytes() == before[before.rfind(b"\n") + 1 :]
-    assert log.verify().ok
+    with EvidenceLog(DataDir(small_disk / "home")) as log:
+        log.add_note("kept")
+        with open(log.path, "ab") as handle:
+            handle.write(b'{"author":"self","data":{"text":"cut sho')
+        before = log.path.read_bytes()
+        _fill(small_disk)
+        with contextlib.suppress(DeviceCheckError, OSError):
+            log.repair()
+        after = log.path.read_bytes()
+        assert after == before or (after.startswith(before[: before.rfind(b"\n") + 1]))
+        assert not [p for p in (log.quarantine_dir.glob("*")) if p.stat().st_size == 0]
+        (small_disk / "filler").unlink()
+        result = log.repair()
+        if result.repaired:
+            assert result.quarantine.read_bytes() == before[before.rfind(b"\n") + 1 :]
+        assert log.verify().ok
 
 
 # --- planted links --------------------------------------------------------------------------------
@@ -221,6 +250,28 @@ def test_cli_log_and_session_output_never_carries_raw_controls(tmp_path: Path) -
     listed = run_cli("log", "show", note.stdout.strip(), data_dir=home).stdout
     assert "\nKind: forged field" not in listed
     assert "\\x1b" in listed  # shown escaped, not lost
+
+
+def test_messages_errors_and_json_never_carry_raw_controls(tmp_path: Path) -> None:
+    """What a command says on stderr (a confirmation quoting the person's words, an error
+    naming a file) and its --json output escape controls and bidi characters too (JSON keeps
+    them as \\u escapes, so the document means the same)."""
+    home = tmp_path / "home"
+    session = run_cli("session", "new", data_dir=home).stdout.strip()
+    action = run_cli(
+        "session", "action", session, "--what", HOSTILE, "--who", "Jo\u202e",
+        "--by", "2030-01-01", data_dir=home,
+    )  # fmt: skip
+    assert action.returncode == 0, action.stderr
+    missing = run_cli("log", "attach", str(tmp_path / "gone\x1b[2J\u202e.jpg"), data_dir=home)
+    assert_one_line_error(missing, (1, 2))
+    run_cli("log", "add-note", HOSTILE + "\u0085\u2028", data_dir=home)
+    listed = run_cli("log", "list", "--json", data_dir=home)
+    for result in (action, missing, listed):
+        _assert_clean(result.stdout + result.stderr)
+        for raw in ("\u0085", "\u2028", "\x9b"):
+            assert raw not in result.stdout + result.stderr
+    assert json.loads(listed.stdout)[-1]["data"]["text"] == HOSTILE + "\u0085\u2028"
 
 
 def test_log_list_and_show_warn_when_the_chain_does_not_verify(tmp_path: Path) -> None:

@@ -353,7 +353,7 @@ def test_cli_protect_then_every_command_needs_the_passphrase(
     )  # fmt: skip
     assert by_env.returncode == 0, by_env.stderr
     public = run_cli("log", "verify", data_dir=filled.root)
-    assert public.returncode == 0 and "stored bytes" in public.stdout
+    assert public.returncode == 0 and "stored lines" in public.stdout
     keyed = run_cli("log", "verify", "--passphrase-file", str(passphrase_file), data_dir=home)
     assert keyed.returncode == 0 and "opened with the folder's key" in keyed.stdout
 

@@ -159,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(arguments: list[str], command: str | None) -> int:
     parser = build_parser(command)
     args = parser.parse_args(arguments)
+    from devicecheck.core.textsafety import one_line
+
     try:
         from devicecheck.cli.context import prepare_protection
 
@@ -168,7 +170,7 @@ def _run(arguments: list[str], command: str | None) -> int:
             return _start_walkthrough(args)
         return int(handler(args))
     except DeviceCheckError as error:
-        print(f"devicecheck: error: {error.message}", file=sys.stderr)
+        print(f"devicecheck: error: {one_line(error.message)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("devicecheck: stopped. Everything answered so far was saved.", file=sys.stderr)
@@ -179,14 +181,15 @@ def _run(arguments: list[str], command: str | None) -> int:
         if os.environ.get(DEBUG_VARIABLE):
             raise
         where = f" ({error.filename})" if error.filename else ""
-        print(f"devicecheck: error: {error.strerror or error}{where}", file=sys.stderr)
+        message = f"{error.strerror or error}{where}"
+        print(f"devicecheck: error: {one_line(message)}", file=sys.stderr)
         return EXIT_USAGE_OR_RUNTIME
     except Exception as error:  # the last guard: a frightened person never sees a traceback
         if os.environ.get(DEBUG_VARIABLE):
             raise
         print(
-            f"devicecheck: unexpected error: {type(error).__name__}: {error}. Nothing saved "
-            f"was lost. Set {DEBUG_VARIABLE}=1 to see details.",
+            f"devicecheck: unexpected error: {type(error).__name__}: {one_line(error)}. "
+            f"Nothing saved was lost. Set {DEBUG_VARIABLE}=1 to see details.",
             file=sys.stderr,
         )
         return EXIT_USAGE_OR_RUNTIME

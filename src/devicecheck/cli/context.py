@@ -76,12 +76,18 @@ def passphrase_given(args: argparse.Namespace) -> bool:
 
 def print_json(document: Any) -> None:
     """The one JSON document a `--json` command writes to stdout."""
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+    from devicecheck.core.textsafety import json_text
+
+    text = json.dumps(document, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write(json_text(text) + "\n")
 
 
 def tell(message: str) -> None:
-    """A message for the person, on stderr so stdout stays clean for data."""
-    print(message, file=sys.stderr)
+    """A message for the person, on stderr so stdout stays clean for data (control and bidi
+    characters in any outside text it quotes are escaped)."""
+    from devicecheck.core.textsafety import lines
+
+    print(lines(message), file=sys.stderr)
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:

@@ -332,10 +332,11 @@ def _print_verify(report: Any) -> None:
         print(f"  {report.entries} entries before it check out.")
     elif report.keyed is False:
         print(
-            f"The stored bytes of the protected evidence log are unchanged since they were "
-            f"written: {report.entries} entries. Without the passphrase this cannot show that "
-            "each entry was written with it (a line added by someone without the passphrase "
-            "is only caught with it: give --passphrase-file), nor check attached files."
+            f"The stored lines of the protected evidence log fit together: {report.entries} "
+            "entries, each linked to the one before. That is all that can be checked without "
+            "the passphrase: lines added, changed or removed by someone who also redid the "
+            "links, and changed attached files, are caught only with it (give "
+            "--passphrase-file); entries cut off the end, only with a receipt."
         )
     else:
         print(

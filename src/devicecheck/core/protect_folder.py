@@ -33,7 +33,7 @@ from devicecheck.core.files import atomic_write, fsync_directory, refuse_symlink
 from devicecheck.core.protection import FolderKeys, KdfParameters
 from devicecheck.errors import DeviceCheckError
 
-STAGED_SUFFIX = ".dcnew"
+STAGED_SUFFIX = protection.STAGED_SUFFIX
 _LOG = Path("evidence") / "log.jsonl"
 _FILES = Path("evidence") / "files"
 _DERIVED = (Path("indicators") / "cache",)

@@ -51,6 +51,10 @@ _NONCE_PREFIX_SIZE = 7
 _KEY_WRAP_LABEL = b"devicecheck folder key v1"
 MIN_PASSPHRASE_LENGTH = 8
 _MAX_KDF_MEMORY = 1 << 30  # 1 GiB: what a header may ask scrypt for
+MAX_PASSPHRASE_FILE_READ = 4096
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+STAGED_SUFFIX = ".dcnew"  # a file's other form while a folder is converted (protect_folder)
+_PRIVATE_FOLDERS = ("sessions", "evidence/files", "indicators/imported")
 
 
 class KdfParameters(NamedTuple):
@@ -100,13 +104,13 @@ def header_path(root: Path) -> Path:
 
 def is_protected(root: Path) -> bool:
     """Whether the data folder at `root` is protected (has a protection header)."""
-    path = header_path(root)
+    path = os.path.join(root, HEADER_NAME)  # a string, not a Path: this runs on every append
     try:
-        info = os.lstat(path)  # one call: checked on every append
+        info = os.lstat(path)
     except FileNotFoundError:
         return False
     if stat.S_ISLNK(info.st_mode):
-        refuse_symlink(path)
+        refuse_symlink(Path(path))
     return True
 
 
@@ -133,12 +137,12 @@ def set_passphrase_provider(provider: PassphraseProvider | None) -> None:
 def keys_for(root: Path) -> FolderKeys | None:
     """None for a folder that is not protected; its keys when it is (unlocking it if a
     passphrase can be had); LockedError otherwise. Every writer calls this before writing."""
-    root = Path(root)
     found = _unlocked.get(_key(root))
     if found is not None:
         return found
     if not is_protected(root):
         return None
+    root = Path(root)
     passphrase = _provider(root) if _provider is not None else None
     if passphrase is None:
         passphrase = passphrase_from_environment()
@@ -154,8 +158,16 @@ def unlock(root: Path, passphrase: str) -> FolderKeys:
     """Derive the key from the passphrase and unwrap the folder's data key (once per process)."""
     header = read_header(root)
     wrapping = _derive_wrapping_key(passphrase, header)
-
-    data_key = _unwrap(header, wrapping)
+    try:
+        data_key = _unwrap(header, wrapping)
+    except LockedError:
+        if _weaker_than_default(header):
+            raise LockedError(
+                f"that passphrase does not unlock this data folder, and its {HEADER_NAME} asks "
+                "for a weaker key derivation than devicecheck sets up: someone may have edited "
+                "it. Nothing was changed; restore the header from a backup if you have one"
+            ) from None
+        raise
     keys = _folder_keys(data_key)
     with _unlocked_guard:
         _unlocked[_key(root)] = keys
@@ -177,25 +189,43 @@ def _unwrap(header: dict[str, Any], wrapping: bytes) -> bytes:
     return data_key
 
 
+def _weaker_than_default(header: dict[str, Any]) -> bool:
+    """Whether the header's scrypt costs less than the default (its values already checked)."""
+    kdf = header["kdf"]
+    return kdf["n"] * kdf["r"] < DEFAULT_KDF.n * DEFAULT_KDF.r or kdf["p"] < DEFAULT_KDF.p
+
+
 def passphrase_from_environment() -> str | None:
     name = os.environ.get(PASSPHRASE_FILE_VARIABLE)
     return read_passphrase_file(Path(name)) if name else None
 
 
 def read_passphrase_file(path: Path) -> str:
-    """The passphrase in a file: its first line, without the line ending."""
+    """The passphrase in a file: its first line, without the line ending.
+
+    Only the first MAX_PASSPHRASE_FILE_READ bytes are read, so /dev/zero or a huge file is one
+    clear error, not a hang; a named pipe nobody writes to reads as empty instead of waiting.
+    """
     try:
-        raw = Path(path).read_bytes()
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK)
+        if _NONBLOCK:
+            os.set_blocking(fd, True)  # only the open must not wait; a pipe's data is awaited
+        with os.fdopen(fd, "rb") as handle:
+            raw = handle.read(MAX_PASSPHRASE_FILE_READ + 1)
     except OSError as error:
         raise DeviceCheckError(
             f"cannot read the passphrase file {path}: {error.strerror or error}"
         ) from None
+    first_line = raw.split(b"\n", 1)[0].rstrip(b"\r")
+    if len(first_line) > MAX_PASSPHRASE_FILE_READ:
+        raise DeviceCheckError(
+            f"the passphrase file {path} has no line end in its first "
+            f"{MAX_PASSPHRASE_FILE_READ} bytes; is it the right file?"
+        )
     try:
-        text = raw.decode("utf-8")
+        passphrase = first_line.decode("utf-8")
     except UnicodeDecodeError:
         raise DeviceCheckError(f"the passphrase file {path} is not UTF-8 text") from None
-    lines = text.splitlines()
-    passphrase = lines[0] if lines else ""
     if not passphrase:
         raise DeviceCheckError(f"the passphrase file {path} is empty")
     return passphrase
@@ -272,7 +302,7 @@ def protected_root_of(path: Path) -> Path | None:
             raise DeviceCheckError(f"{candidate} is a symbolic link; refusing to use it")
         if candidate.exists():
             return folder
-        if _sealed_log_in(folder):
+        if header_was_removed(folder):
             raise InvalidDataError(
                 f"{folder} was protected, but its protection header ({HEADER_NAME}) is missing; "
                 "nothing is written there in plaintext. Restore the header from a backup"
@@ -280,12 +310,44 @@ def protected_root_of(path: Path) -> Path | None:
     return None
 
 
-def _sealed_log_in(folder: Path) -> bool:
-    """Whether `folder` holds an evidence log in the protected form: then a missing header was
-    removed, and writing plaintext beside it would undo the protection without a word."""
+def header_was_removed(root: Path) -> bool:
+    """Whether the folder at `root` holds files in the protected form but has no header: then
+    the header was removed, and writing plaintext beside them would undo the protection
+    without a word. Every file of a protected folder is encrypted, so the log's first bytes and
+    the first file of each folder of private files are enough to tell."""
+    root = Path(root)
+    if _starts_with(root / "evidence" / "log.jsonl", b'{"box":"'):
+        return True
+    if _starts_with(root / "scan-baseline.json", FILE_MAGIC):
+        return True
+    return any(_first_file_is_encrypted(root / folder) for folder in _PRIVATE_FOLDERS)
+
+
+def _first_file_is_encrypted(folder: Path) -> bool:
     try:
-        with open(folder / "evidence" / "log.jsonl", "rb") as handle:
-            return handle.read(8) == b'{"box":"'
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if _is_kept_file(entry):
+                    return _starts_with(Path(entry.path), FILE_MAGIC)
+    except OSError:
+        pass
+    return False
+
+
+def _is_kept_file(entry: os.DirEntry) -> bool:
+    """Not a hidden temporary copy nor a conversion's staged copy (neither is the folder's state)."""
+    name = entry.name
+    return (
+        not name.startswith(".")
+        and not name.endswith(STAGED_SUFFIX)
+        and entry.is_file(follow_symlinks=False)
+    )
+
+
+def _starts_with(path: Path, prefix: bytes) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(prefix)) == prefix
     except OSError:
         return False
 

@@ -16,6 +16,7 @@ import re
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 # C0 controls, DEL, C1 controls, bidi controls, line/paragraph separators, lone surrogates.
 _UNSAFE_FIELD = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_BIDI}\u2028\u2029\ud800-\udfff]")
+_UNSAFE_IN_JSON = re.compile(f"[\\x7f-\\x9f{_BIDI}\u2028\u2029\ud800-\udfff]")
 _UNSAFE_BLOCK = re.compile(f"[\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f{_BIDI}\u2028\u2029\ud800-\udfff]")
 
 
@@ -34,6 +35,17 @@ def one_line(text: object) -> str:
 def lines(text: object) -> str:
     """`text` with its newlines kept and every other control or bidi character escaped."""
     return _UNSAFE_BLOCK.sub(_escape, str(text))
+
+
+def json_text(document: str) -> str:
+    """A JSON document (from json.dumps with ensure_ascii=False) with the characters a terminal
+    would obey or reorder written as `\\uNNNN` escapes: the same JSON, safe to print. (json
+    already escapes C0 controls; DEL, C1, bidi and separator characters it leaves raw.)"""
+    return _UNSAFE_IN_JSON.sub(_json_escape, document)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def is_safe(text: str) -> bool:

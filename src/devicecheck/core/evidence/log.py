@@ -144,14 +144,15 @@ class EvidenceLog:
     ) -> Entry:
         """Add one entry; it is on disk (fsync'd) when this returns."""
         check_new_entry(kind, data, session, author)
-        # A locked protected folder stops here, before anything is written. (Whether a log in
-        # the protected form lost its header is checked below, only when the tail is read.)
-        keys = self.keys(check_form=False)
+        # A locked protected folder stops here, before anything is written; so does one whose
+        # header was removed (checked on this object's first append, and again under the lock
+        # when the log has no entries).
+        keys = self.keys(check_form=self._known_tail is None)
         fd, identity = self._lock_and_open()
         try:
             tail = self._tail(fd, identity, keys)
-            if keys is None and tail.seq == 0 and identity[1] > 0:
-                self.keys()  # entries there, none readable as plain: refused if sealed
+            if keys is None and tail.seq == 0:
+                self.keys()  # a first entry: refused where the folder's header was removed
             if tail.torn_from is not None:
                 raise DeviceCheckError(
                     f"the evidence log ends in an incomplete line; {REPAIR_HINT}"
@@ -172,10 +173,15 @@ class EvidenceLog:
         With `check_form`, a log in the protected form in a folder without its header is
         refused, never written to in plaintext."""
         keys = protection.keys_for(self.root)
-        if keys is None and check_form and self._looks_sealed():
+        if (
+            keys is None
+            and check_form
+            and (self._looks_sealed() or protection.header_was_removed(self.root))
+        ):
             raise InvalidDataError(
-                "the evidence log is protected but the folder's protection header "
-                f"({protection.HEADER_NAME}) is missing; restore it from a backup"
+                "this data folder was protected but its protection header "
+                f"({protection.HEADER_NAME}) is missing; nothing is written there in plaintext. "
+                "Restore the header from a backup"
             )
         return keys
 

@@ -1,0 +1,174 @@
+"""A person with access to this computer against a protected folder, through the real command:
+odd passphrase files, an edited or removed header, a forged line, a wrong passphrase."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devicecheck.core import protect_folder, protection
+from devicecheck.core.datadir import DataDir
+from devicecheck.core.sessions import SessionStore
+from tests.conftest import assert_one_line_error, run_cli
+
+PASSPHRASE = "correct horse battery staple"
+FAST_KDF = protection.KdfParameters(n=2**12)  # the real default costs ~0.5 s per unlock
+SECRET = "SECRET-CASE-REF-4711"
+
+
+@pytest.fixture(autouse=True)
+def _no_unlocked_folders() -> Iterator[None]:
+    protection.forget_keys()
+    yield
+    protection.forget_keys()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A protected folder (default scrypt cost, as `devicecheck protect` makes it) with a note."""
+    root = tmp_path / "home"
+    passphrase_file = tmp_path / "pass.txt"
+    passphrase_file.write_text(PASSPHRASE + "\n")
+    made = run_cli("protect", "--passphrase-file", str(passphrase_file), data_dir=root)
+    assert made.returncode == 0, made.stderr
+    note = run_cli("--passphrase-file", str(passphrase_file), "log", "add-note", "x", data_dir=root)
+    assert note.returncode == 0, note.stderr
+    return root
+
+
+def _all_bytes(root: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def _one_line(result: subprocess.CompletedProcess[str], code: int) -> None:
+    assert_one_line_error(result, code)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_wrong_passphrase_is_one_line_and_writes_nothing(home: Path, tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong.txt"
+    wrong.write_text("not the passphrase at all\n")
+    before = _all_bytes(home)
+    result = run_cli("--passphrase-file", str(wrong), "log", "add-note", SECRET, data_dir=home)
+    _one_line(result, 2)
+    assert "does not unlock" in result.stderr
+    assert _all_bytes(home) == before
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "fifo", "huge"])
+def test_a_passphrase_file_that_never_ends_is_one_line_not_a_hang(
+    home: Path, tmp_path: Path, source: str
+) -> None:
+    path = Path(source)
+    if source == "fifo":  # a named pipe nobody writes to: reading it would wait for ever
+        path = tmp_path / "pipe"
+        os.mkfifo(path)
+    elif source == "huge":  # 8 MB without a line end: not a passphrase
+        path = tmp_path / "huge.txt"
+        path.write_bytes(b"a" * 8_000_000)
+    before = _all_bytes(home)
+    try:
+        result = run_cli("--passphrase-file", str(path), "log", "list", data_dir=home, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"devicecheck waited for ever on a passphrase file that is {source}")
+    _one_line(result, 2)
+    assert _all_bytes(home) == before
+
+
+def test_a_huge_passphrase_file_whose_first_line_is_the_passphrase_works(
+    home: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "long.txt"
+    path.write_bytes(PASSPHRASE.encode() + b"\r\n" + b"b" * 1_000_000)
+    result = run_cli("--passphrase-file", str(path), "log", "list", data_dir=home)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_header_edited_to_a_weaker_key_derivation_is_refused_and_named(
+    home: Path, tmp_path: Path
+) -> None:
+    passphrase_file = tmp_path / "pass.txt"
+    header_file = home / protection.HEADER_NAME
+    header = json.loads(header_file.read_text())
+    header["kdf"]["n"] = 2**10  # cheap to guess, if it were ever accepted
+    header_file.write_text(json.dumps(header))
+    before = _all_bytes(home)
+    result = run_cli(
+        "--passphrase-file", str(passphrase_file), "log", "add-note", SECRET, data_dir=home
+    )
+    _one_line(result, 2)
+    assert "weaker key derivation" in result.stderr and "edited" in result.stderr
+    assert _all_bytes(home) == before
+
+
+def test_a_removed_header_with_no_log_yet_never_lets_plaintext_be_written(
+    tmp_path: Path,
+) -> None:
+    """Protected with only a session in it (no evidence log yet), then the header deleted: no
+    command may write a note or a session in plaintext beside the encrypted one."""
+    data_dir = DataDir(tmp_path / "home")
+    protect_folder.protect(data_dir.root, PASSPHRASE, FAST_KDF)
+    SessionStore(data_dir).create(mode="self")
+    (data_dir.root / protection.HEADER_NAME).unlink()
+    protection.forget_keys()
+    before = _all_bytes(data_dir.root)
+    for command in (
+        ["log", "add-note", SECRET],
+        ["session", "new", "--caseworker", "Sam", "--client-ref", SECRET],
+    ):
+        result = run_cli(*command, data_dir=data_dir.root)
+        _one_line(result, 1)
+        assert protection.HEADER_NAME in result.stderr
+    assert _all_bytes(data_dir.root) == before
+
+
+def test_a_conversion_left_half_way_is_not_taken_for_a_removed_header(tmp_path: Path) -> None:
+    """Staged encrypted copies of a protect that was killed before its switch are not the
+    folder's state: the plaintext folder stays usable (the CLI clears them on start)."""
+    data_dir = DataDir(tmp_path / "home")
+    SessionStore(data_dir).create(mode="self")
+    keys = protection.keys_from_data_key(os.urandom(32))
+    staged = data_dir.sessions / ("0" + protection.STAGED_SUFFIX)
+    staged.write_bytes(b"".join(protection.encrypt_chunks(keys, b"x", iter([b"secret"]))))
+    assert not protection.header_was_removed(data_dir.root)
+
+
+def _append_forged_line(log: Path, fitting: bool) -> None:
+    """A line someone without the passphrase writes: a random box, linked into the public chain
+    with the documented hash (fitting) or not."""
+    last = json.loads(log.read_bytes().splitlines()[-1])
+    member = {"box": os.urandom(80).hex(), "prev": last["hash"] if fitting else "f" * 64}
+    member["seq"] = last["seq"] + 1
+    canonical = json.dumps(member, sort_keys=True, separators=(",", ":")).encode()
+    member["hash"] = hashlib.sha256(canonical).hexdigest()
+    with open(log, "ab") as handle:
+        handle.write(json.dumps(member, sort_keys=True, separators=(",", ":")).encode() + b"\n")
+
+
+def test_cli_verify_of_a_forged_line_with_and_without_the_passphrase(
+    home: Path, tmp_path: Path
+) -> None:
+    passphrase_file = str(tmp_path / "pass.txt")
+    log = home / "evidence" / "log.jsonl"
+    original = log.read_bytes()
+
+    _append_forged_line(log, fitting=False)
+    broken = run_cli("log", "verify", data_dir=home)
+    assert broken.returncode == 1 and "NOT intact" in broken.stdout, broken.stdout
+
+    log.write_bytes(original)
+    _append_forged_line(log, fitting=True)
+    keyless = run_cli("log", "verify", data_dir=home)
+    # Without the key a line that fits the public chain cannot be told apart, and the output
+    # must not claim more than that: no "unchanged", and it names what is not checked.
+    assert keyless.returncode == 0, keyless.stdout
+    assert "unchanged" not in keyless.stdout and "intact" not in keyless.stdout
+    assert "--passphrase-file" in keyless.stdout
+    keyed = run_cli("--passphrase-file", passphrase_file, "log", "verify", data_dir=home)
+    assert keyed.returncode == 1 and "forged" in keyed.stdout, keyed.stdout
