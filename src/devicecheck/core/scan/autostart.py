@@ -9,7 +9,7 @@ import fnmatch
 import os
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePath
 from typing import Any, NamedTuple
 
@@ -95,30 +95,37 @@ def _joined_lines(text: str) -> Iterable[str]:
         yield pending
 
 
-def parse_systemd_unit(text: str, location: str) -> list[AutostartEntry]:
-    """A systemd unit: its name (from the file name), Description and each ExecStart."""
-    name = _stem(location, ".service")
-    description = ""
-    commands: list[str] = []
-    section = None
+def _unit_settings(text: str) -> Iterator[tuple[str, str, str]]:
+    """(section, key, value) of each setting of a systemd unit file, in order. A section header
+    gives (section, "", ""), so a reader knows the file has sections even with no settings."""
+    section = ""
     for line in _unit_lines(text):
         stripped = line.strip()
         if not stripped or stripped[0] in "#;":
             continue
         if stripped.startswith("[") and stripped.endswith("]"):
             section = stripped[1:-1]
-            continue
-        if not stripped.startswith(("Description", "ExecStart")):  # the only keys read
+            yield section, "", ""
             continue
         key, _, value = stripped.partition("=")
-        key, value = key.strip(), value.strip()
+        yield section, key.strip(), value.strip()
+
+
+def parse_systemd_unit(text: str, location: str) -> list[AutostartEntry]:
+    """A systemd unit: its name (from the file name), Description and each ExecStart."""
+    name = _stem(location, ".service")
+    description = ""
+    commands: list[str] = []
+    has_sections = False
+    for section, key, value in _unit_settings(text):
+        has_sections = has_sections or not key
         if section == "Unit" and key == "Description":
             description = value
         elif section == "Service" and key == "ExecStart" and value:
             commands.append(value.lstrip("@-:+!").strip())
     other = (description,) if description else ()
     if not commands:
-        return [AutostartEntry(name, "", location, other)] if section else []
+        return [AutostartEntry(name, "", location, other)] if has_sections else []
     return [AutostartEntry(name, command, location, other) for command in commands]
 
 
@@ -128,21 +135,14 @@ def parse_systemd_timer(text: str, location: str) -> list[AutostartEntry]:
     name = _stem(location, ".timer")
     unit = f"{name}.service"
     description = ""
-    section = None
-    for line in _unit_lines(text):
-        stripped = line.strip()
-        if not stripped or stripped[0] in "#;":
-            continue
-        if stripped.startswith("[") and stripped.endswith("]"):
-            section = stripped[1:-1]
-            continue
-        key, _, value = stripped.partition("=")
-        key, value = key.strip(), value.strip()
+    has_sections = False
+    for section, key, value in _unit_settings(text):
+        has_sections = has_sections or not key
         if section == "Timer" and key == "Unit" and value:
             unit = value
         elif section == "Unit" and key == "Description":
             description = value
-    if section is None:
+    if not has_sections:
         return []
     other = tuple(word for word in (_stem(unit, ".service"), description) if word)
     return [AutostartEntry(name, "", location, other)]

@@ -46,6 +46,7 @@ from devicecheck.core.scan.findings import (
     ScanContext,
     advice_for_behaviour,
     make_behaviour_finding,
+    make_listed_finding,
     severity_for,
     source_of,
 )
@@ -435,24 +436,19 @@ def _known_finding(
     region: str | None,
 ) -> Finding:
     app = indicators.apps[number]
-    source = source_of(indicators, app)
     what = (
         f'The browser extension "{extension.name}" ({extension.browser}, profile '
         f"{extension.profile}; {extension.how_installed}) belongs to {app.name}, which "
-        f"{source['name']} lists as software for watching or controlling a computer. A browser "
+        f"{source_of(indicators, app)['name']} lists as software for watching or controlling a computer. A browser "
         "extension like this can see the pages you open and what you type in them."
     )
-    return Finding(
+    return make_listed_finding(
+        indicators,
+        app,
         kind="extension",
-        app=app.name,
-        app_id=app.id,
-        category=app.category,
-        severity=severity_for(app.category),
         confidence="medium" if match.field == "domains" else "low",
         matched=match,
-        process=None,
         advice=advice_for_behaviour(what, region),
-        source=source,
         detail=_detail(extension),
     )
 

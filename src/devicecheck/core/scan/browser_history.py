@@ -36,7 +36,7 @@ from devicecheck.core.scan.findings import (
     NotExamined,
     ScanContext,
     advice_for_behaviour,
-    severity_for,
+    make_listed_finding,
     source_of,
 )
 from devicecheck.errors import InvalidDataError
@@ -418,17 +418,13 @@ def _finding(
         "downloaded or run monitoring software from this computer."
     )
     dual_use = app.category in DUAL_USE_CATEGORIES
-    return Finding(
+    return make_listed_finding(
+        indicators,
+        app,
         kind="history",
-        app=app.name,
-        app_id=app.id,
-        category=app.category,
-        severity=severity_for(app.category),
         confidence="low" if dual_use else "medium",
         matched=Match(indicator=indicator, field="domains", value=first_hit.url),
-        process=None,
         advice=advice_for_behaviour(what, region, secret=not dual_use),
-        source=source_of(indicators, app),
         detail={
             "browser": profile.browser,
             "profile": profile.name,

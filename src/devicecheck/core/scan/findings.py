@@ -479,6 +479,34 @@ def make_behaviour_finding(
 _BEHAVIOUR_SOURCE = {"id": "behaviour", "name": "devicecheck behaviour check"}
 
 
+def make_listed_finding(
+    indicators: IndicatorSet,
+    app: AppIndicator,
+    *,
+    kind: str,
+    confidence: str,
+    matched: Match,
+    advice: str,
+    detail: Mapping[str, Any],
+) -> Finding:
+    """A finding of an extra check that met a listed product in its own way (a visited site, a
+    hosts-file line, a browser extension): named, categorised and sourced as the list says,
+    with the check's own advice. Made after `one_per_thing`, so that advice is kept."""
+    return Finding(
+        kind=kind,
+        app=app.name,
+        app_id=app.id,
+        category=app.category,
+        severity=severity_for(app.category),
+        confidence=confidence,
+        matched=matched,
+        process=None,
+        advice=advice,
+        source=source_of(indicators, app),
+        detail=dict(detail),
+    )
+
+
 _SEVERITY_RANK = {"high": 0, "medium": 1}
 _CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
 _SOURCE_RANK = {"curated": 0, "echap": 1, "lolrmm": 2}

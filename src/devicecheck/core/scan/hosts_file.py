@@ -22,7 +22,7 @@ from devicecheck.core.scan.findings import (
     NotExamined,
     ScanContext,
     advice_for_behaviour,
-    severity_for,
+    make_listed_finding,
     source_of,
 )
 
@@ -119,24 +119,20 @@ def _finding(
     region: str | None,
 ) -> Finding:
     app = indicators.apps[number]
-    source = source_of(indicators, app)
     what = (
         f"Line {entry.line} of this computer's hosts file ({path}) sends {entry.name}, an "
-        f"address that {source['name']} links to {app.name}, to {entry.address}. Someone "
+        f"address that {source_of(indicators, app)['name']} links to {app.name}, to "
+        f"{entry.address}. Someone "
         "with administrator access put it there; monitoring software or the person who set it "
         "up can use this to send what it collects to a server of their choosing."
     )
-    return Finding(
+    return make_listed_finding(
+        indicators,
+        app,
         kind="history",
-        app=app.name,
-        app_id=app.id,
-        category=app.category,
-        severity=severity_for(app.category),
         confidence="medium",
         matched=Match(indicator=indicator, field="domains", value=entry.name),
-        process=None,
         advice=advice_for_behaviour(what, region),
-        source=source,
         detail={"place": str(path), "line": entry.line, "address": entry.address},
     )
 

@@ -256,18 +256,8 @@ def check_ld_so_preload(
         "what they do; it is a known way to hide software and to watch everything. It is "
         "almost never needed on a personal computer."
     )
-    return [
-        make_behaviour_finding(
-            kind="hidden",
-            app=libraries[0].rpartition("/")[2] or libraries[0],
-            category="spyware",
-            severity="high",
-            confidence="medium",
-            matched=Match("a library forced into every program", "ld_so_preload", libraries[0]),
-            advice=advice_for_behaviour(what, region),
-            detail={"location": location, "libraries": list(libraries)},
-        )
-    ]
+    matched = Match("a library forced into every program", "ld_so_preload", libraries[0])
+    return [_preload_finding(libraries, matched, what, location, region)]
 
 
 def check_startup_preloads(
@@ -294,19 +284,25 @@ def check_startup_preloads(
             "and can see what you type into it; it is a known way to watch everything and to "
             "hide software. If you did not add this line, someone else may have."
         )
-        findings.append(
-            make_behaviour_finding(
-                kind="hidden",
-                app=libraries[0].rpartition("/")[2] or libraries[0],
-                category="spyware",
-                severity="high",
-                confidence="medium",
-                matched=Match("a start-up file setting LD_PRELOAD", "ld_preload", libraries[0]),
-                advice=advice_for_behaviour(what, region),
-                detail={"location": entry.location, "libraries": libraries},
-            )
-        )
+        matched = Match("a start-up file setting LD_PRELOAD", "ld_preload", libraries[0])
+        findings.append(_preload_finding(libraries, matched, what, entry.location, region))
     return findings
+
+
+def _preload_finding(
+    libraries: Sequence[str], matched: Match, what: str, location: str, region: str | None
+) -> Finding:
+    """A library forced into programs (ld.so.preload or LD_PRELOAD), named after the first."""
+    return make_behaviour_finding(
+        kind="hidden",
+        app=libraries[0].rpartition("/")[2] or libraries[0],
+        category="spyware",
+        severity="high",
+        confidence="medium",
+        matched=matched,
+        advice=advice_for_behaviour(what, region),
+        detail={"location": location, "libraries": list(libraries)},
+    )
 
 
 # --- accounts ------------------------------------------------------------------------------------
