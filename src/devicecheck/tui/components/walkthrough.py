@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.console import Group, RenderableType
+from rich.console import Group
 from rich.markdown import Markdown as RichMarkdown
 from rich.text import Text
 from textual import on, work
@@ -67,17 +67,18 @@ def question_view(stop: Stop, platforms: Sequence[str], region_code: str | None)
     def filled(text: str) -> str:
         return fill_help(text, region_code).strip()
 
-    parts: list[RenderableType] = [
-        Text(lead + filled(item.title), style="bold underline"),
-        Text(""),
-        RichMarkdown(f"**{filled(item.question)}**"),
-    ]
     sections = [("Why this matters", item.why)]
     sections += [(f"Steps: {PLATFORM_LABELS[p]}", steps) for p, steps in item.steps_for(platforms)]
     sections += [("If you find something", item.if_yes), ("What to record", item.evidence_hint)]
-    for heading, body in sections:
-        parts += [Text(""), Text(heading, style="bold"), RichMarkdown(filled(body))]
-    return Group(*parts)
+    # One Markdown document (one parse) for the whole body; headings as bold lines.
+    body = [f"**{filled(item.question)}**"]
+    for heading, text in sections:
+        body += [f"**{heading}**", filled(text)]
+    return Group(
+        Text(lead + filled(item.title), style="bold underline"),
+        Text(""),
+        RichMarkdown("\n\n".join(body)),
+    )
 
 
 class WalkthroughScreen(BaseScreen):
