@@ -171,7 +171,7 @@ def test_a_pack_of_an_altered_log_says_its_report_carries_the_alert(tmp_path: Pa
     result = run_cli("pack", session_id, "-o", str(tmp_path / "pack.zip"), data_dir=data_dir)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "its report says so on every page" in lines[0], lines
+    assert len(lines) == 1 and "the report in it says so on every page" in lines[0], lines
 
 
 @settings(max_examples=120, deadline=None)
@@ -216,3 +216,18 @@ def test_a_redacted_pack_readme_does_not_claim_to_hold_the_evidence(tmp_path: Pa
         readme = " ".join(pack.read("README.txt").decode("utf-8").split())
     assert "and the evidence behind it" not in readme
     assert "redacted; the evidence behind it stays with the case" in readme
+
+
+def test_latest_with_only_a_damaged_session_says_it_is_damaged(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    session_id = json.loads(run_cli("session", "new", "--json", data_dir=data_dir).stdout)["id"]
+    (data_dir / "sessions" / f"{session_id}.json").write_text("{bad", encoding="utf-8")
+    for command in (
+        ("pack", "--latest", "-o", str(tmp_path / "p.zip")),
+        ("report", "--latest", "--format", "txt", "-o", str(tmp_path / "r.txt")),
+    ):
+        result = run_cli(*command, data_dir=data_dir)
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "no saved session can be read (1 damaged)" in lines[0], lines
+        assert "no saved sessions yet" not in lines[0]

@@ -55,7 +55,15 @@ def session_of(args: argparse.Namespace):
     store = SessionStore(data_dir_of(args))
     if not args.latest:
         return store.load(args.id)
-    session, skipped = store.latest_readable()
+    try:
+        session, skipped = store.latest_readable()
+    except DeviceCheckError:
+        problems = store.list().problems  # session files that are there but do not load
+        if problems:
+            raise DeviceCheckError(
+                f"no saved session can be read ({len(problems)} damaged): " + one_line(problems[0])
+            ) from None
+        raise
     for problem in skipped:  # a newer session that does not load is not silently passed over
         tell(
             "devicecheck: warning: skipped a newer session that cannot be read: "
@@ -74,7 +82,8 @@ def region_arg(args: argparse.Namespace):
 def altered_error(what: str, session_id: str, written: object) -> InvalidDataError:
     return InvalidDataError(
         f"THE EVIDENCE LOG HAS BEEN ALTERED: {what} for session {session_id} was written to "
-        f"{written}; its report says so on every page (see the integrity section)"
+        f"{written}; {'the report in it' if 'pack' in what.lower() else 'it'} says so on every "
+        "page (see the integrity section)"
     )
 
 
