@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -532,3 +535,23 @@ def test_on_a_terminal_the_person_is_asked(data_dir, server, answer, code):
     assert "Install it anyway? The new list has 1 app where the one in use has 3 apps" in output
     assert result == code, output
     assert ("3 -> 1 app(s)" in output) == (code == 0)
+
+
+def test_with_no_usable_system_certificate_store_certifis_list_is_used(tmp_path):
+    """As on python.org's macOS builds before "Install Certificates": Python finds no
+    certificate authorities on the system, so the update would refuse every server."""
+    script = (
+        "import ssl\n"
+        "from devicecheck.core.indicators.update import tls_context\n"
+        "bare = ssl.create_default_context().cert_store_stats()['x509_ca']\n"
+        "print(bare, tls_context().cert_store_stats()['x509_ca'])\n"
+    )
+    empty = tmp_path / "no-certificates"
+    empty.mkdir()
+    env = {**os.environ, "SSL_CERT_FILE": str(empty / "none.pem"), "SSL_CERT_DIR": str(empty)}
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    bare, used = map(int, result.stdout.split())
+    assert bare == 0 and used > 50

@@ -7,8 +7,9 @@ hostile server:
   checking what came) must finish within `timeout` seconds of wall-clock time. Every socket
   operation waits at most the time left, and a watchdog shuts the connection at the deadline,
   so a server that drips one byte every few seconds fails at the deadline.
-- **HTTPS only**, verified against the system's certificate authorities (or a CA file given
-  by the caller, which tests use for a local server); redirects only within the same site
+- **HTTPS only**, verified against the system's certificate authorities, or certifi's copy of
+  Mozilla's list where Python finds none on the system (or a CA file given by the caller,
+  which tests use for a local server); redirects only within the same site
   (scheme, host and port), at most five; the final address is announced and recorded.
   `http.client` is used directly rather than `requests`: it reads no proxy settings and no
   `~/.netrc` (nothing is used silently), and it lets each read wait only for the time left.
@@ -37,6 +38,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from devicecheck.core.datadir import DataDir
@@ -55,6 +57,9 @@ from devicecheck.core.indicators.store import (
 from devicecheck.core.protection import write_private
 from devicecheck.core.textsafety import one_line
 from devicecheck.errors import DeviceCheckError, InvalidDataError
+
+if TYPE_CHECKING:
+    import ssl
 
 DEFAULT_URL = echap.RAW_URL
 DEFAULT_TIMEOUT = 60.0  # seconds for the whole exchange
@@ -321,6 +326,23 @@ class Deadline:
         self._timer.cancel()
 
 
+def tls_context(ca_file: Path | None = None) -> ssl.SSLContext:
+    """What the server's certificate is checked against: `ca_file` when given (tests), else the
+    system's certificate authorities; where Python finds none there (python.org's macOS builds
+    until "Install Certificates" is run, a minimal container), certifi's copy of Mozilla's list.
+    """
+    import ssl
+
+    if ca_file is not None:
+        return ssl.create_default_context(cafile=str(ca_file))
+    context = ssl.create_default_context()
+    if not context.cert_store_stats().get("x509_ca"):
+        import certifi
+
+        context.load_verify_locations(cafile=certifi.where())
+    return context
+
+
 def download(
     url: str, *, deadline: Deadline, max_bytes: int, ca_file: Path | None = None
 ) -> tuple[bytes, str]:
@@ -329,7 +351,7 @@ def download(
     import http.client
     import ssl
 
-    context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    context = tls_context(ca_file)
     current = url
     try:
         for _ in range(MAX_REDIRECTS + 1):
