@@ -160,6 +160,7 @@ def test_cli_receipt_and_verify_with_receipts(tmp_path: Path) -> None:
     assert document["receipts"][0]["ok"] is False
     text = run_cli("log", "verify", "--receipt", receipt["short_form"], data_dir=home)
     assert text.returncode == 1 and "DOES NOT MATCH" in text.stdout
+    assert "NOT intact" in text.stdout and "is intact" not in text.stdout  # no line says intact
     assert_one_line_error(run_cli("log", "verify", "--receipt", "nonsense", data_dir=home))
 
 

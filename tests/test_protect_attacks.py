@@ -172,3 +172,22 @@ def test_cli_verify_of_a_forged_line_with_and_without_the_passphrase(
     assert "--passphrase-file" in keyless.stdout
     keyed = run_cli("--passphrase-file", passphrase_file, "log", "verify", data_dir=home)
     assert keyed.returncode == 1 and "forged" in keyed.stdout, keyed.stdout
+
+
+def test_cli_a_protected_log_cut_short_is_caught_by_a_receipt_and_said_plainly(
+    home: Path, tmp_path: Path
+) -> None:
+    passphrase = ["--passphrase-file", str(tmp_path / "pass.txt")]
+    for text in ("two", "three"):
+        assert run_cli(*passphrase, "log", "add-note", text, data_dir=home).returncode == 0
+    receipt = json.loads(run_cli(*passphrase, "log", "receipt", "--json", data_dir=home).stdout)
+    log = home / "evidence" / "log.jsonl"
+    log.write_bytes(b"".join(log.read_bytes().splitlines(keepends=True)[:1]))
+
+    alone = run_cli(*passphrase, "log", "verify", data_dir=home)
+    assert alone.returncode == 0 and "only by a receipt" in alone.stdout, alone.stdout
+    checked = run_cli(
+        *passphrase, "log", "verify", "--receipt", receipt["short_form"], data_dir=home
+    )
+    assert checked.returncode == 1, checked.stdout
+    assert "NOT intact" in checked.stdout and "is intact" not in checked.stdout

@@ -326,10 +326,17 @@ def verify_log(args: argparse.Namespace) -> int:
 
 def _print_verify(report: Any) -> None:
     bad = report.first_bad
+    unmatched = [check for check in report.receipts if not check.ok]
     if bad is not None:
         print(f"The evidence log is NOT intact: entry {bad.seq} (line {bad.line}): {bad.reason}.")
         print(f"  {bad.detail}")
         print(f"  {report.entries} entries before it check out.")
+    elif unmatched:
+        print(
+            f"The evidence log is NOT intact: it does not match {len(unmatched)} of the "
+            f"receipts you kept, so it was cut short, rebuilt or replaced since (its "
+            f"{report.entries} entries fit together, which on its own proves nothing here)."
+        )
     elif report.keyed is False:
         print(
             f"The stored lines of the protected evidence log fit together: {report.entries} "
@@ -344,14 +351,20 @@ def _print_verify(report: Any) -> None:
             f"{report.attachments} attached file(s) checked"
             + (", each entry opened with the folder's key." if report.keyed else ".")
         )
-        print(
-            "On its own this shows the entries fit together; someone with access to this "
-            "computer could still rebuild the whole chain or cut entries off the end. A receipt "
-            "kept elsewhere (`devicecheck log receipt`) catches that."
-        )
+        print(_WHAT_VERIFY_ALONE_CANNOT_SEE[bool(report.keyed)])
     for check in report.receipts:
         status = "matches" if check.ok else "DOES NOT MATCH"
         print(f"Receipt {check.claim}: {status}: {check.detail}.")
+
+
+_WHAT_VERIFY_ALONE_CANNOT_SEE = {
+    False: "On its own this shows the entries fit together; someone with access to this "
+    "computer could still rebuild the whole chain or cut entries off the end. A receipt "
+    "kept elsewhere (`devicecheck log receipt`) catches that.",
+    True: "Every entry was written with the passphrase, and they fit together. Entries cut "
+    "off the end, or the log put back to an older copy of itself, are caught only by a "
+    "receipt kept elsewhere (`devicecheck log receipt`).",
+}
 
 
 def print_receipt(args: argparse.Namespace) -> int:

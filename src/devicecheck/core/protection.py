@@ -45,6 +45,7 @@ PASSPHRASE_FILE_VARIABLE = "DEVICECHECK_PASSPHRASE_FILE"
 HEADER_FORMAT = "devicecheck-protected-folder"
 HEADER_VERSION = 1
 FILE_MAGIC = b"DCPROT1\n"  # the first bytes of every encrypted file
+SEALED_LOG_START = b'{"box":"'  # the first bytes of a protected log (core.evidence.sealed)
 CHUNK_SIZE = 64 * 1024
 TAG_SIZE = 16
 _NONCE_PREFIX_SIZE = 7
@@ -316,7 +317,7 @@ def header_was_removed(root: Path) -> bool:
     without a word. Every file of a protected folder is encrypted, so the log's first bytes and
     the first file of each folder of private files are enough to tell."""
     root = Path(root)
-    if _starts_with(root / "evidence" / "log.jsonl", b'{"box":"'):
+    if _starts_with(root / "evidence" / "log.jsonl", SEALED_LOG_START):
         return True
     if _starts_with(root / "scan-baseline.json", FILE_MAGIC):
         return True

@@ -22,10 +22,10 @@ import secrets
 from typing import Any
 
 from devicecheck.core.evidence.entries import LogLineError
-from devicecheck.core.protection import FolderKeys
+from devicecheck.core.protection import SEALED_LOG_START, FolderKeys
 
 SEALED_FIELDS = frozenset(("box", "hash", "prev", "seq"))
-SEALED_START = b'{"box":"'
+SEALED_START = SEALED_LOG_START  # every stored line starts so
 _NONCE_SIZE = 12
 
 
@@ -81,7 +81,3 @@ def open_line(keys: FolderKeys, raw: bytes) -> bytes:
     """The ordinary line inside one stored protected line (without newlines)."""
     value = parse_sealed(raw)
     return open_box(keys, value["seq"], value["prev"], value["box"])
-
-
-def looks_sealed(raw: bytes) -> bool:
-    return raw.startswith(SEALED_START)
