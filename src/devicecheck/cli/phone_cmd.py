@@ -12,7 +12,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, region_of, tell
-from devicecheck.cli.scan_cmd import wrapped
+from devicecheck.cli.scan_cmd import consented_session, show_result, wrapped
 from devicecheck.core.finding_labels import category_label, kind_label
 from devicecheck.errors import DeviceCheckError, InvalidDataError
 
@@ -106,7 +106,7 @@ def scan_phone(args: argparse.Namespace) -> int:
     from devicecheck.core.phone.engine import scan_phone as run_scan
 
     data_dir = data_dir_of(args)
-    session, store = _session(args, data_dir)
+    session, store = consented_session(args, data_dir, "phone-scan")
     runner = AdbRunner(find_adb(args.adb))
     try:
         indicators = phone_indicators(data_dir)
@@ -134,35 +134,10 @@ def _report(result: PhoneScanResult, args, data_dir, session, store, region: Reg
     saved = None
     if args.save or session is not None:
         saved = _save(result, data_dir, session, store)
-    if args.json:
-        document = result.to_dict()
-        if saved is not None:
-            document["evidence_entry"] = saved
-        print_json(document)
-    else:
-        print(render_result(result, region))
-    if saved is not None:
-        where = f" and session {session.id}" if session is not None else ""
-        tell(f"Saved to the evidence log{where} (scan entry {saved}).")
+    show_result(args, result, saved, session, lambda: render_result(result, region))
     from devicecheck.core.phone.findings import TURN_OFF_USB_DEBUGGING
 
     tell(TURN_OFF_USB_DEBUGGING)
-
-
-def _session(args: argparse.Namespace, data_dir):
-    if not args.session:
-        return None, None
-    from devicecheck.core.casework import require_consent
-    from devicecheck.core.sessions import SessionStore
-
-    store = SessionStore(data_dir)
-    try:
-        session = store.load(args.session)
-    except InvalidDataError as error:
-        raise DeviceCheckError(error.message) from None
-    require_consent(session, "phone-scan")
-    require_consent(session, "evidence")
-    return session, store
 
 
 def _save(result: PhoneScanResult, data_dir, session, store) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,7 +88,7 @@ def scan(args: argparse.Namespace) -> int:
     from devicecheck.core.scan import begin_scan
 
     data_dir = data_dir_of(args)
-    session, store = _session(args, data_dir)
+    session, store = consented_session(args, data_dir)
     scan = begin_scan()  # the connections are read while the indicators load
     try:
         indicators = load_indicators(data_dir, extra_files=[Path(p) for p in args.indicators])
@@ -103,20 +104,30 @@ def scan(args: argparse.Namespace) -> int:
     saved = None
     if args.save or session is not None:
         saved = _save(result, data_dir, session, store)
+    show_result(
+        args, result, saved, session, lambda: render_result(result, region or region_of(args))
+    )
+    return EXIT_FOUND if result.findings else EXIT_NOTHING_FOUND
+
+
+def show_result(args: argparse.Namespace, result, saved, session, text: Callable[[], str]) -> None:
+    """A check's result: its JSON (with the evidence entry) or its text, then where it was
+    saved (the phone check's too)."""
     if args.json:
         document = result.to_dict()
         if saved is not None:
             document["evidence_entry"] = saved
         print_json(document)
     else:
-        print(render_result(result, region or region_of(args)))
+        print(text())
     if saved is not None:
         where = f" and session {session.id}" if session is not None else ""
         tell(f"Saved to the evidence log{where} (scan entry {saved}).")
-    return EXIT_FOUND if result.findings else EXIT_NOTHING_FOUND
 
 
-def _session(args: argparse.Namespace, data_dir):
+def consented_session(args: argparse.Namespace, data_dir, step: str = "scan"):
+    """The --session a check is added to, once its step and keeping evidence are consented to
+    (the phone check's too); (None, None) without --session."""
     if not args.session:
         return None, None
     from devicecheck.core.casework import require_consent
@@ -127,7 +138,7 @@ def _session(args: argparse.Namespace, data_dir):
         session = store.load(args.session)
     except InvalidDataError as error:  # exit 2: 1 means the scan found something
         raise DeviceCheckError(error.message) from None
-    require_consent(session, "scan")
+    require_consent(session, step)
     require_consent(session, "evidence")
     return session, store
 
