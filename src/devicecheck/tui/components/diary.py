@@ -41,7 +41,10 @@ def integrity_words(report: Any) -> str:
         return "The evidence log is empty: nothing has been recorded yet."
     if report.ok:
         entries = "the 1 entry is" if report.entries == 1 else f"all {report.entries} entries are"
-        return f"Integrity checked: {entries} intact, unchanged since written."
+        return (
+            f"Integrity checked: {entries} intact as a chain (only a receipt kept elsewhere "
+            "also shows none were cut off or rebuilt)."
+        )
     bad = report.first_bad
     return (
         f"Integrity problem at entry {bad.seq}: {plain_message(bad.detail)} The entries before "
