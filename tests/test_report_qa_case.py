@@ -155,6 +155,7 @@ def test_phone_findings_name_access_and_install_time_in_words(qa_case: QaCase) -
     )
     assert "notification-listener" not in text and "device-admin" not in text
     assert re.search(r"First installed: Wednesday 14 October 2026, 22:4\d", text)
+    assert re.search(r"Serial number: not kept; its SHA-256 fingerprint is [0-9a-f]{64}\n", text)
 
 
 def test_every_indicator_source_is_named_with_its_licence(qa_case: QaCase) -> None:

@@ -785,13 +785,20 @@ def _scan_row(data: dict[str, Any], seq: int | None, altered: bool) -> ScanRow:
         if isinstance(data.get("finding_count"), int)
         else 0,
         device=tuple(
-            (label, _text(device.get(k)))
+            (label, _device_value(k, _text(device.get(k))))
             for k, label in PHONE_DEVICE_FIELDS.items()
             if device.get(k)
         ),
         seq=seq,
         altered=altered,
     )
+
+
+def _device_value(key: str, value: str) -> str:
+    """A phone detail in words: a hashed serial says it is a fingerprint, not the number."""
+    if key == "serial" and value.startswith("sha256:"):
+        return f"not kept; its SHA-256 fingerprint is {value.removeprefix('sha256:')}"
+    return value
 
 
 def _amendments(entries: Sequence[Any], log: _LogView) -> dict[str, list[AmendmentRow]]:
