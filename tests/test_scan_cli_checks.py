@@ -278,3 +278,22 @@ def test_every_finding_kind_prints_with_a_plain_label_and_the_regions_help(tmp_p
     assert "How sure: very likely." in text and "How sure: possible: check it." in text
     assert "which may be software that records what you type" in text
     assert "800-799" in text and "0808" not in text
+
+
+def test_a_kind_one_check_used_still_says_where_another_could_not_look(tmp_path: Path):
+    def hosts(context: ScanContext) -> CheckOutcome:
+        used = Coverage("domains", True, "compared with the hosts file (/etc/hosts)")
+        return CheckOutcome(findings=(), examined={}, not_examined=(), coverage=(used,))
+
+    def history(context: ScanContext) -> CheckOutcome:
+        why = "not compared with browser history: no browser history was found or readable"
+        return CheckOutcome((), {}, (), coverage=(Coverage("domains", False, why),))
+
+    result = run_scan(NO_INDICATORS, platform="linux", home=tmp_path, checks=[history, hosts])
+
+    (domains,) = [item for item in result.coverage if item.kind == "domains"]
+    assert domains.used
+    assert domains.how == (
+        "compared with the hosts file (/etc/hosts); not compared with browser history: no "
+        "browser history was found or readable"
+    )

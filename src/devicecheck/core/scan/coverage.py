@@ -64,17 +64,25 @@ def counted(number: int, singular: str, plural: str | None = None) -> str:
 def complete_coverage(indicators: IndicatorSet, found: Iterable[Coverage]) -> tuple[Coverage, ...]:
     """Every kind the indicator lists hold, each once: as the scan used it, or why not.
 
-    Where a check reported a kind used (the browser-history check: domains), that wins over
-    another's "not used".
+    Where a check reported a kind used (the hosts file: domains), that heads the line, and
+    what another check could not compare it with follows it ("...; not compared with browser
+    history: no browser history was found or readable"), so no place seems read that was not.
     """
     held = _kinds_held(indicators)
     by_kind: dict[str, Coverage] = {}
+    not_with: dict[str, list[str]] = {}
     for item in found:
+        if not item.used:
+            not_with.setdefault(item.kind, []).append(item.how)
         if item.kind not in by_kind or (item.used and not by_kind[item.kind].used):
             by_kind[item.kind] = item
         elif item.used:  # two checks used one kind (domains: browser history, hosts file)
             also = item.how.removeprefix("compared with ")
             by_kind[item.kind] = item._replace(how=f"{by_kind[item.kind].how} and {also}")
+    for kind, reasons in not_with.items():
+        if by_kind[kind].used:
+            how = "; ".join([by_kind[kind].how, *dict.fromkeys(reasons)])
+            by_kind[kind] = by_kind[kind]._replace(how=how)
     for kind in _EVERY_KIND:
         if kind in held and kind not in by_kind:
             by_kind[kind] = Coverage(kind, False, _NEVER_HERE.get(kind, "not used by this scan"))
