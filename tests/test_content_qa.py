@@ -48,3 +48,12 @@ def test_validate_accepts_a_date_in_item_text(tmp_path: Path) -> None:
     checklist = _checklist_with(tmp_path, "Apple changed this page on 2026-11-21.")
     result = run_cli("checklists", "validate", str(checklist), data_dir=tmp_path / "data")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_checklists_show_writes_the_reviewed_date_in_words(tmp_path: Path) -> None:
+    result = run_cli(
+        "--region", "US", "checklists", "show", "device-access", data_dir=tmp_path / "data"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Reviewed 20" not in result.stdout
+    assert re.search(r"Reviewed \w+day, \w+ \d+, 20\d\d; \d+ questions", result.stdout)

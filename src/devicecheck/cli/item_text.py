@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Iterable
 
 from devicecheck.core.checklists import PLATFORM_LABELS, Checklist, Item
+from devicecheck.core.dates import format_moment
 from devicecheck.core.helplines import Region, fill_help
 
 WIDTH = 78
@@ -85,7 +86,8 @@ def item_text(
 
 def checklist_text(checklist: Checklist, region_code: str | None = None) -> str:
     lines = [checklist.title, "=" * len(checklist.title), wrap(checklist.summary)]
-    lines.append(f"Reviewed {checklist.reviewed.isoformat()}; {len(checklist.items)} questions.")
+    reviewed = format_moment(checklist.reviewed.isoformat(), region_code or "GB", time=False)
+    lines.append(f"Reviewed {reviewed}; {len(checklist.items)} questions.")
     for number, item in enumerate(checklist.items, start=1):
         lines += ["", "-" * WIDTH, item_text(item, heading=f"{number}. ", region_code=region_code)]
         lines += ["", "Sources:", *(f"  {url}" for url in item.sources)]
