@@ -279,6 +279,15 @@ def test_every_finding_kind_prints_with_a_plain_label_and_the_regions_help(tmp_p
     assert "which may be software that records what you type" in text
     assert "800-799" in text and "0808" not in text
 
+    listed = result._replace(
+        findings=tuple(
+            f._replace(source={"id": "echap", "name": "Echap"}, app_id="echap:x")
+            for f in result.findings
+        )
+    )
+    listed_text = render_result(listed, region_for("US"))
+    assert "Matched: web address 'value-0'" in listed_text and " domains " not in listed_text
+
 
 def test_a_kind_one_check_used_still_says_where_another_could_not_look(tmp_path: Path):
     def hosts(context: ScanContext) -> CheckOutcome:

@@ -30,6 +30,9 @@ _FIELD_LABELS = {
     "autostart_names": "start-up name",
     "ips": "address",
     "ports": "listening port",
+    "domains": "web address",
+    "name": "name",
+    "extension_id": "extension id",
 }
 _COVERAGE_LABELS = {
     "process_names": "program names",
@@ -189,7 +192,7 @@ def render_result(result: ScanResult, region: Region) -> str:
         count = len(result.findings)
         lines.append(f"Found {count} thing{'s' if count != 1 else ''} to look at:")
         for number, finding in enumerate(result.findings, start=1):
-            lines += ["", *_finding_lines(number, finding)]
+            lines += ["", *_finding_lines(number, finding, region.code)]
     else:
         lines.append("No known monitoring software was found on this computer.")
         lines.append(
@@ -241,9 +244,11 @@ _WHAT_IT_MAY_BE = {
 }
 
 
-def _finding_lines(number: int, finding: Finding) -> list[str]:
+def _finding_lines(number: int, finding: Finding, region_code: str) -> list[str]:
+    from devicecheck.core.dates import format_moment
+
     matched = finding.matched
-    field = _FIELD_LABELS.get(matched.field, matched.field)
+    field = _FIELD_LABELS.get(matched.field, matched.field.replace("_", " "))
     how = (
         f"How sure: {_HOW_SURE.get(finding.confidence, finding.confidence)}. "
         f"How serious: {_HOW_SERIOUS.get(finding.severity, finding.severity)}."
@@ -263,7 +268,8 @@ def _finding_lines(number: int, finding: Finding) -> list[str]:
     if process is not None:
         lines += wrapped(
             f"Program: pid {process.pid} {process.name}, {process.exe or 'path not readable'}, "
-            f"user {process.username or 'unknown'}, started {process.started_at or 'unknown'}",
+            f"user {process.username or 'unknown'}, started "
+            f"{format_moment(process.started_at, region_code) if process.started_at else 'unknown'}",
             "   ",
         )
         if process.exe_sha256:
