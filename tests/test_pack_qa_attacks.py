@@ -5,6 +5,7 @@ the zip itself."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -231,3 +232,27 @@ def test_latest_with_only_a_damaged_session_says_it_is_damaged(tmp_path: Path) -
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "no saved session can be read (1 damaged)" in lines[0], lines
         assert "no saved sessions yet" not in lines[0]
+
+
+def test_a_redacted_report_shows_no_picture_of_an_attached_file(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    session_id = json.loads(run_cli("session", "new", "--json", data_dir=data_dir).stdout)["id"]
+    picture = tmp_path / "texts.png"
+    Image.new("RGB", (64, 48), (10, 10, 200)).save(picture)
+    run_cli(
+        "log", "add-incident", "--session", session_id, "--what", "texts", "--when",
+        "2026-11-21 09:15", "--attach", str(picture), data_dir=data_dir,
+    )  # fmt: skip
+    pages = {}
+    for name, extra in (("full", ()), ("redacted", ("--redact",))):
+        target = tmp_path / f"{name}.html"
+        result = run_cli(
+            "report", session_id, "--format", "html", *extra, "-o", str(target),
+            data_dir=data_dir,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        pages[name] = target.read_text(encoding="utf-8")
+    assert "data:image/jpeg" in pages["full"]
+    assert "data:image/jpeg" not in pages["redacted"]
+    assert "pictures of attached files" in pages["redacted"]
+    assert hashlib.sha256(picture.read_bytes()).hexdigest() in pages["redacted"]

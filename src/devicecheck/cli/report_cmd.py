@@ -12,7 +12,7 @@ from devicecheck.errors import DeviceCheckError, InvalidDataError
 FORMATS = ("html", "pdf", "md", "txt")
 REDACT_HELP = (
     "leave out names (shown as client or caseworker), the client reference, device, computer "
-    "and user names, and file paths and names"
+    "and user names, file paths and names, and pictures of attached files"
 )
 
 

@@ -48,6 +48,8 @@ FIELD_KINDS = (
     "names of devices and of this computer, and user names",
     "file paths and file names",
     "who is named in the action plan",
+    "pictures of attached files (a screenshot or photo can show anyone; each file's fingerprint "
+    "stays)",
 )
 ALSO_KINDS = {
     "addresses": "street addresses and postcodes",
@@ -276,7 +278,7 @@ def _no_paths(text: str) -> str:
 def _attachment(row: AttachmentRow, number: int = 0) -> AttachmentRow:
     kind = row.name.rsplit(".", 1)[-1].lower() if "." in row.name else ""
     label = f"a .{kind} file" if kind.isalnum() and len(kind) <= 5 else "a file"
-    return dataclasses.replace(row, name=f"{label} (name removed)")
+    return dataclasses.replace(row, name=f"{label} (name removed)", thumbnail=None)
 
 
 def _incident(row: IncidentRow, role: Callable[[str], str], witnesses: bool) -> IncidentRow:
