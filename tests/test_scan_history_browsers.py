@@ -227,7 +227,7 @@ def test_corrupt_locked_and_odd_databases_are_not_examined_never_a_traceback(tmp
     outcome = scan_history(home, "linux", one_app_set("mspy.com"))
     assert time.monotonic() - started < 10
     reasons = {item.what: item.reason for item in outcome.not_examined}
-    assert "cannot read it" in reasons["browser history (Chrome, profile Default)"]
+    assert "it could not be read: it may be damaged" in reasons["browser history (Chrome, profile Default)"]
     assert "not a regular file" in reasons["browser history (Chrome, profile Profile 1)"]
     assert "no such column" in reasons["browser history (Chrome, profile Profile 2)"]
     if os.geteuid() != 0:
@@ -243,7 +243,7 @@ def test_cli_scan_with_a_corrupt_history_names_it_and_exits_cleanly(tmp_path, da
     assert result.returncode in (0, 1) and "Traceback" not in result.stderr
     report = json.loads(result.stdout)
     item = next(i for i in report["not_examined"] if "Chromium, profile Default" in i["what"])
-    assert "cannot" in item["reason"]
+    assert "could not be read" in item["reason"]
     assert not [f for f in report["findings"] if f["kind"] == "history"]
 
 

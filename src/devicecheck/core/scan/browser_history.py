@@ -206,7 +206,9 @@ def read_history(database: Path, engine: str, domains: DomainIndex) -> tuple[int
         connection.text_factory = _lenient_text
         return _read(connection, engine, domains)
     except (sqlite3.Error, OverflowError, ValueError, MemoryError) as error:
-        raise InvalidDataError(f"cannot read it ({error})") from None
+        raise InvalidDataError(
+            f"it could not be read: it may be damaged, or not a browser's history ({error})"
+        ) from None
     finally:
         connection.close()
 
