@@ -5,6 +5,7 @@ Real files, a real listening socket on 127.0.0.x, real processes started with LD
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -332,3 +333,20 @@ def test_a_fifo_planted_as_authorized_keys_is_not_waited_on(tmp_path):
     assert outcome.findings == ()
     (problem,) = outcome.not_examined
     assert problem.what.endswith("authorized_keys") and "not a regular file" in problem.reason
+
+
+def test_kernel_threads_have_no_environment_to_read_and_are_left_out():
+    from devicecheck.core.scan.processes import observe_processes
+    from devicecheck.core.scan.way_in import is_kernel_thread
+
+    processes, _ = observe_processes()
+    kernel = [p for p in processes if is_kernel_thread(p)]
+    if Path("/proc/2/comm").exists() and Path("/proc/2/comm").read_text().strip() == "kthreadd":
+        assert kernel  # kthreadd itself at least
+    for process in kernel:  # the kernel gives nothing, or "no such process", for them
+        with contextlib.suppress(ProcessLookupError):
+            assert Path(f"/proc/{process.pid}/environ").read_bytes() == b""
+    this = next(p for p in processes if p.pid == os.getpid())
+    assert not is_kernel_thread(this)
+    # A program that gives itself PID 2's parentage in a container still has a command line.
+    assert not is_kernel_thread(this._replace(ppid=2))

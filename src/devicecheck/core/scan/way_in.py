@@ -31,6 +31,7 @@ from devicecheck.core.scan.findings import (
     Finding,
     Match,
     NotExamined,
+    ProcessInfo,
     ScanContext,
     access_denied_reason,
     advice_for_behaviour,
@@ -198,6 +199,17 @@ def untrusted_preloads(
             if not is_system_file(library, system_dirs, f"{proc}/{pid}/root"):
                 found.setdefault(library, []).append(pid)
     return [Preload(library, tuple(pids)) for library, pids in found.items()]
+
+
+KTHREADD_PID = 2  # Linux: the kernel's thread starter; every kernel thread is its child
+
+
+def is_kernel_thread(process: ProcessInfo) -> bool:
+    """A Linux kernel thread: kthreadd or its child, with no command line (which anyone may
+    read) and no program file. It has no environment to read. A user program cannot be
+    kthreadd's child, and in a container, where PID 2 may be anything, it has a command line."""
+    related = process.pid == KTHREADD_PID or process.ppid == KTHREADD_PID
+    return related and not process.cmdline and not process.exe
 
 
 def read_environments(pids: Iterable[int], proc: str = procfs.PROC):
@@ -458,7 +470,8 @@ def _linux_way_in(context, roots, accounts, by_pid, examined, not_examined) -> l
     findings += check_ld_so_preload(libraries, str(preload_file), context.region)
     findings += check_startup_preloads(context.autostart_entries, context.region)
 
-    environments, denied = read_environments(by_pid, roots.proc)
+    user_programs = [pid for pid, process in by_pid.items() if not is_kernel_thread(process)]
+    environments, denied = read_environments(user_programs, roots.proc)
     if denied:
         not_examined.append(
             NotExamined(
