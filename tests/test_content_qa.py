@@ -57,3 +57,14 @@ def test_checklists_show_writes_the_reviewed_date_in_words(tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     assert "Reviewed 20" not in result.stdout
     assert re.search(r"Reviewed \w+day, \w+ \d+, 20\d\d; \d+ questions", result.stdout)
+
+
+def test_a_canadian_walk_sends_people_to_their_own_province_first(tmp_path: Path) -> None:
+    result = run_cli(
+        "--region", "CA", "walk", "--plain", input="s\n" * 200, data_dir=tmp_path / "data"
+    )
+    assert result.returncode == 0, result.stderr
+    words = " ".join(result.stdout.split())
+    assert "talk to a victim service in your province" in words
+    assert "or in British Columbia and Yukon, VictimLinkBC (1-800-563-0808)" in words
+    assert "talk to VictimLinkBC" not in words  # never the one province's line alone

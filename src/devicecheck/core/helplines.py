@@ -56,6 +56,7 @@ class Helpline:
     other: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
     phrase: str | None = None  # how text names it, when "the <name>" reads wrongly
+    covers: str | None = None  # the part of the region it serves, when not all of it
 
     @property
     def in_text(self) -> str:
@@ -180,6 +181,7 @@ def parse_helplines(data: Any) -> HelplineBook:
                     other=_texts(line, "other", where),
                     roles=_roles(line, where),
                     phrase=_text(line, "phrase", where, optional=True),
+                    covers=_text(line, "covers", where, optional=True),
                 )
             )
         regions.append(
@@ -219,7 +221,8 @@ def help_phrase(region_code: str | None, roles: Sequence[str] = DEFAULT_HELP_ROL
     (0808 802 0300) or the National Domestic Abuse Helpline (0808 2000 247)".
 
     A role the region has no line for is left out when another role has one; when none has,
-    the region's fallback wording for the first role is used, with the emergency number.
+    the region's fallback wording for the first role is used, with the emergency number. A line
+    that serves only part of the region (`covers`) is named after that fallback, with its area.
     """
     region = region_for(region_code)
     found: list[Helpline] = []
@@ -227,9 +230,12 @@ def help_phrase(region_code: str | None, roles: Sequence[str] = DEFAULT_HELP_ROL
         line = region.line_for(role)
         if line is not None and line not in found:
             found.append(line)
-    if found:
-        return " or ".join(line.in_text for line in found)
     first = roles[0] if roles else DEFAULT_HELP_ROLES[0]
+    if found and not all(line.covers for line in found):
+        return " or ".join(line.in_text for line in found if not line.covers)
+    if found:  # lines for part of the region only: the service where you live first
+        local = " or ".join(f"in {line.covers}, {line.in_text}" for line in found)
+        return f"{region.fallback_for(first)}, or {local}"
     return (
         f"{region.fallback_for(first)} (if you are in danger now, call {region.emergency.number})"
     )
