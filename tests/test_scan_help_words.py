@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from devicecheck.core.datadir import DataDir
 from devicecheck.core.helplines import help_phrase
@@ -60,3 +62,29 @@ def test_without_a_data_folder_nothing_is_written(tmp_path: Path) -> None:
     help_words.keep_cache_in(None)
     assert help_words.help_words("GB") == help_phrase("GB")
     assert not any(tmp_path.iterdir())
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+            lambda inner: (
+                st.lists(inner, max_size=4)
+                | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+            ),
+            max_leaves=12,
+        ).map(lambda value: json.dumps(value).encode()),
+    )
+)
+def test_any_planted_cache_gives_the_help_lines_own_words(tmp_path: Path, planted: bytes):
+    data_dir = DataDir(tmp_path / "fuzz")
+    path = data_dir.indicators / "cache" / help_words.CACHE_NAME
+    data_dir.ensure(data_dir.indicators, path.parent)
+    path.write_bytes(planted)
+    help_words.keep_cache_in(data_dir)
+    try:
+        assert help_words.help_words("US") == help_phrase("US")
+    finally:
+        help_words.keep_cache_in(None)

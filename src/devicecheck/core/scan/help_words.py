@@ -8,6 +8,9 @@ the extra checks of a scan together. So the phrase of every region is compiled o
 size, modification time, inode and the package version (the trust the bundled indicators'
 cache gives its files). While the stamp holds, a scan reads that small JSON file instead. A
 cache that is damaged, stale or lacks the region is rebuilt from the YAML, never trusted.
+As with the indicator cache, someone who can write the data folder could forge a matching
+file, just as they could edit `helplines.yaml` itself; in a protected folder it is sealed
+(`write_private`), so a planted file is refused and rebuilt.
 
 The engine names the data folder once per scan (`keep_cache_in`); nothing is read until a
 finding needs advice, so a clean scan reads neither file. Without a data folder (tests, a
@@ -78,9 +81,10 @@ def _cached_phrases(data_dir: DataDir) -> dict[str, str]:
         return {}
     with contextlib.suppress(OSError, DeviceCheckError, ValueError):
         document = json.loads(read_private(path))
-        phrases = document["phrases"]
-        if document.get("stamp") == stamp and _is_text_mapping(phrases):
-            return phrases
+        if isinstance(document, dict) and document.get("stamp") == stamp:
+            phrases = document.get("phrases")
+            if _is_text_mapping(phrases):
+                return phrases
     phrases = compile_phrases()
     with contextlib.suppress(OSError, DeviceCheckError):
         data_dir.ensure(data_dir.indicators, path.parent)
