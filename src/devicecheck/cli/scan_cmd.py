@@ -279,7 +279,7 @@ def _finding_lines(number: int, finding: Finding, region_code: str) -> list[str]
             lines.append(f"   {key.capitalize()}: {finding.detail[key]}")
     for other in finding.detail.get("other_products", ()):
         lines += wrapped(
-            f"Also listed as: {other['app']} ({other['category']}, "
+            f"Also listed as: {other['app']} ({category_label(other['category'])}, "
             f"{other['source'].get('name', '')})",
             "   ",
         )
