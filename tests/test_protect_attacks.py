@@ -11,10 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from devicecheck.core import protect_folder, protection
 from devicecheck.core.datadir import DataDir
 from devicecheck.core.sessions import SessionStore
+from devicecheck.core.textsafety import json_text
+from devicecheck.errors import DeviceCheckError
 from tests.conftest import assert_one_line_error, run_cli
 
 PASSPHRASE = "correct horse battery staple"
@@ -191,3 +195,36 @@ def test_cli_a_protected_log_cut_short_is_caught_by_a_receipt_and_said_plainly(
     )
     assert checked.returncode == 1, checked.stdout
     assert "NOT intact" in checked.stdout and "is intact" not in checked.stdout
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=st.binary(max_size=6000))
+def test_any_passphrase_file_gives_its_first_line_or_one_clear_error(
+    tmp_path_factory: pytest.TempPathFactory, raw: bytes
+) -> None:
+    path = tmp_path_factory.mktemp("pass") / "pass.txt"
+    path.write_bytes(raw)
+    try:
+        passphrase = protection.read_passphrase_file(path)
+    except DeviceCheckError as error:
+        assert "\n" not in error.message
+        return
+    first = raw.split(b"\n", 1)[0].rstrip(b"\r")
+    assert passphrase.encode("utf-8") == first and passphrase
+
+
+_UNSAFE = "\x7f\x85\x9b\u061c\u200e\u202e\u2066\u2028\u2029"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.recursive(
+        st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(_UNSAFE)) | st.integers(),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+        max_leaves=12,
+    )
+)
+def test_json_output_means_the_same_and_carries_nothing_a_terminal_obeys(value: object) -> None:
+    printed = json_text(json.dumps(value, ensure_ascii=False, indent=2))
+    assert json.loads(printed) == value
+    assert not any(character in printed for character in _UNSAFE)
