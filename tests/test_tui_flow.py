@@ -294,3 +294,34 @@ async def test_summary_exports_a_report_file(data_dir: Path) -> None:
         await wait_for(pilot, report.exists, tries=600)
     text = report.read_text(encoding="utf-8")
     assert item.title in text and "seen on Tuesday" in text
+
+
+async def test_summary_export_shows_plainly_that_the_evidence_log_was_altered(
+    data_dir: Path,
+) -> None:
+    from devicecheck.core.evidence import EvidenceLog
+
+    root = DataDir(data_dir)
+    store = SessionStore(root)
+    checklists = load_checklists().checklists[:1]
+    session = store.create(checklists=[checklists[0].id])
+    store.save(session)
+    with EvidenceLog(root) as log:
+        log.add_note("He knew where I was", session=session.id)
+        log.add_note("A second time", session=session.id)
+        path = log.path
+    raw = path.read_bytes()
+    spot = raw.index(b"He knew")
+    path.write_bytes(raw[:spot] + b"She" + raw[spot + 2 :])  # one entry's text edited
+    app = DeviceCheckApp(data_dir=str(data_dir))
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(SummaryScreen(session, checklists))
+        app.screen.query_one("#format").value = "txt"
+        await pilot.click("#export-report")
+        report = root.root / "reports" / f"report-{session.id}.txt"
+        await wait_for(pilot, lambda: bool(app.screen.query("#altered")), tries=600)
+        shown = str(app.screen.query_one("#altered").render())
+        notices = [n.message for n in app._notifications]
+    assert report.exists()
+    assert "evidence log has been changed" in shown and "no longer checks out" in shown
+    assert not any(n.startswith("Report saved") for n in notices)

@@ -233,3 +233,56 @@ def test_the_patterns_catch_what_issue_12_found() -> None:
         "access denied",
         "the client's accounts",
     }
+
+
+async def test_every_scan_finding_kind_shows_a_plain_label_and_plain_advice(
+    data_dir: Path,
+) -> None:
+    """Each kind of finding the scan reports, as the scan screen shows it: its label (never the
+    id), how sure and how serious in words, the check's own advice, and no field ids."""
+    from devicecheck.core.finding_labels import kind_label
+    from devicecheck.core.scan.findings import (
+        KINDS,
+        Match,
+        access_denied_reason,
+        advice_for_behaviour,
+        make_behaviour_finding,
+    )
+
+    fields = ("input_devices", "ld_preload", "authorized_keys", "packet_socket", "profiles")
+    findings = tuple(
+        make_behaviour_finding(
+            kind=kind,
+            app=f"thing-{number}",
+            category=("spyware", "keylogger", "remote-access", "stalkerware")[number % 4],
+            severity=("high", "medium")[number % 2],
+            confidence=("high", "medium", "low")[number % 3],
+            matched=Match("something seen here", fields[number % len(fields)], f"value-{number}"),
+            advice=advice_for_behaviour(f"Sign number {number} was seen.", "GB"),
+        )
+        for number, kind in enumerate(KINDS)
+    )
+    result = fixed_scan_result()._replace(
+        findings=findings,
+        not_examined=(NotExamined("environment of some processes", access_denied_reason()),),
+    )
+    app = DeviceCheckApp(data_dir=str(data_dir), checklist_paths=[SAMPLE])
+    texts: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(ScanScreen(result=result))
+        await pilot.pause()
+        for number in range(len(KINDS)):
+            details = app.screen.query_one("#finding", Markdown)
+            await wait_for(pilot, lambda n=number: f"thing-{n}" in details.source)
+            texts += screen_texts(app.screen)
+            await pilot.press("down")
+    words = "\n".join(texts)
+    for number, kind in enumerate(KINDS):
+        assert f"a {kind_label(kind)}" in words, kind
+        assert f"Sign number {number} was seen." in words
+    for raw in ("input-capture", "traffic-capture", "remote-access", *fields):
+        assert raw not in words, raw
+    assert not re.search(r"\b(HIGH|MEDIUM|LOW|high|medium|low)\b", words), "raw levels shown"
+    assert "How sure: possible: check it." in words
+    assert "even to root" not in words and "denied" not in words.lower()
+    assert not jargon_in(texts)

@@ -47,9 +47,10 @@ class SessionsLoaded(Message):
 
 
 class ReportWritten(Message):
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, intact: bool = True) -> None:
         super().__init__()
         self.path = path
+        self.intact = intact  # False: the evidence log failed its check
 
 
 class WorkFailed(Message):

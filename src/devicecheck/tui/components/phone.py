@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Footer, Markdown, ProgressBar, Static
 
-from devicecheck.tui.components.base import BaseScreen
-from devicecheck.tui.messages import EvidenceSaved
+from devicecheck.core.finding_labels import category_label
+from devicecheck.tui.components.findings import FindingsScreen, how_serious, how_sure, things
 from devicecheck.tui.work import guarded, plain_message
 
 if TYPE_CHECKING:
@@ -67,7 +66,6 @@ CAUTION = (
     "setting may notice when it goes. Save this check to the evidence log first, take photos "
     "of the phone's screen, and talk to a helpline about a safe time to act."
 )
-HOW_SURE = {"high": "very likely", "medium": "likely", "low": "possible: check it"}
 WHAT_IT_IS = {
     "stalkerware": "an app made to spy on a person",
     "spyware": "spying software",
@@ -149,12 +147,12 @@ def phone_state(devices: tuple[Any, ...]) -> tuple[str, str | None]:
 
 
 def finding_markdown(finding: PhoneFinding) -> str:
-    what = WHAT_IT_IS.get(finding.category, finding.category)
-    sure = HOW_SURE.get(finding.confidence, finding.confidence)
+    what = WHAT_IT_IS.get(finding.category, category_label(finding.category))
     lines = [
         f"### {finding.app}",
         "",
-        f"This is {what}. How serious: {finding.severity}. How sure: {sure}.",
+        f"This is {what}. How serious: {how_serious(finding.severity, in_full=True)}. "
+        f"How sure: {how_sure(finding.confidence)}.",
         "",
     ]
     if finding.package and finding.package != finding.app:
@@ -183,12 +181,11 @@ def limits_markdown(result: PhoneScanResult) -> str:
     return "\n".join(lines)
 
 
-class PhoneScreen(BaseScreen):
+class PhoneScreen(FindingsScreen):
     CSS_PATH = "phone.tcss"
-    BINDINGS = (
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("ctrl+s", "save", "Save to evidence log"),
-    )
+    SAVE_WHAT = "This phone check"
+    EVIDENCE_CONSENT = EVIDENCE_CONSENT
+    SAVED_WORDS = "The phone check was saved to your evidence log."
 
     def __init__(self, session: Session | None = None) -> None:
         super().__init__()
@@ -356,91 +353,28 @@ class PhoneScreen(BaseScreen):
         self.query_one("#steps", Markdown).display = False
         count = len(result.findings)
         if count:
-            status = f"Found {count} thing{'s' if count != 1 else ''} to look at. Nothing on the phone was changed."
+            status = f"Found {things(count)} to look at. Nothing on the phone was changed."
         else:
             status = "Nothing known or worrying was found. That does not prove there is nothing: see below."
         if stopped:
             status = f"The check did not finish: {stopped} {status}"
         self.query_one("#status", Static).update(status)
-        table = self.query_one("#findings", DataTable)
-        table.clear()
-        table.display = bool(count)
-        for number, finding in enumerate(result.findings):
-            table.add_row(
-                finding.severity.upper(),
-                HOW_SURE.get(finding.confidence, finding.confidence),
-                SHORT_WHAT.get(finding.category, finding.category),
-                finding.app,
-                key=str(number),
-            )
         self.query_one("#limits", Markdown).update(limits_markdown(result))
         self.query_one("#after", Static).display = True
-        self.query_one("#save", Button).disabled = False
-        if count:
-            self.query_one("#finding", Markdown).update(finding_markdown(result.findings[0]))
-            table.focus()
-        else:
-            self.query_one("#save", Button).focus()
+        self.show_findings(result.findings)
 
-    @on(DataTable.RowHighlighted, "#findings")
-    def highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if self.result is None or event.row_key.value is None:
-            return
-        finding = self.result.findings[int(event.row_key.value)]
-        self.query_one("#finding", Markdown).update(finding_markdown(finding))
+    def finding_markdown(self, finding: PhoneFinding) -> str:
+        return finding_markdown(finding)
 
-    @on(Button.Pressed, "#back")
-    def go_back(self) -> None:
-        self.app.pop_screen()
-
-    # --- saving -----------------------------------------------------------------------------
-
-    @on(Button.Pressed, "#save")
-    def action_save(self) -> None:
-        if self.result is None or self.saved:
-            return
-        from devicecheck.tui.components.confirm import confirm_write
-        from devicecheck.tui.components.consent import with_consent
-        from devicecheck.tui.components.linking import choose_session
-
-        count = len(self.result.findings)
-        confirm_write(
-            self,
-            f"This phone check and the {count} thing{'s' if count != 1 else ''} it found.",
-            lambda: with_consent(
-                self,
-                self.session,
-                "evidence",
-                EVIDENCE_CONSENT,
-                lambda: choose_session(self, self.save),
-            ),
+    def finding_row(self, finding: PhoneFinding) -> tuple[str, ...]:
+        return (
+            how_serious(finding.severity),
+            how_sure(finding.confidence),
+            SHORT_WHAT.get(finding.category, category_label(finding.category)),
+            finding.app,
         )
 
-    @work(thread=True, exit_on_error=False, group="evidence", exclusive=True)
-    def save(self, session_id: str | None) -> None:
-        result = self.result
+    def save_to_log(self, result: PhoneScanResult, log: Any, session: Any, store: Any) -> Any:
+        from devicecheck.core.phone.engine import save_phone_scan
 
-        def write() -> None:
-            from devicecheck.core.evidence import EvidenceLog
-            from devicecheck.core.phone.engine import save_phone_scan
-
-            session = self.session
-            if session_id is None:
-                session = None
-            elif session is None or session.id != session_id:
-                session = self.devicecheck.store.load(session_id)
-            store: Any = self.devicecheck.store if session is not None else None
-            with EvidenceLog(self.devicecheck.data_dir) as log:
-                entry = save_phone_scan(result, log, session=session, store=store)
-            self.post_message(
-                EvidenceSaved("The phone check was saved to your evidence log.", entry.id)
-            )
-
-        guarded(self, write)
-
-    @on(EvidenceSaved)
-    def evidence_saved(self, message: EvidenceSaved) -> None:
-        self.saved = True
-        self.query_one("#save", Button).disabled = True
-        self.query_one("#status", Static).update(message.what)
-        self.notify(message.what, timeout=6)
+        return save_phone_scan(result, log, session=session, store=store)

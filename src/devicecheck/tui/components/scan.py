@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Footer, Markdown, ProgressBar, Static
 
-from devicecheck.tui.components.base import BaseScreen
-from devicecheck.tui.messages import EvidenceSaved, ScanFinished, ScanProgress
+from devicecheck.core.finding_labels import category_label, kind_label
+from devicecheck.tui.components.findings import FindingsScreen, how_serious, how_sure, things
+from devicecheck.tui.messages import ScanFinished, ScanProgress
 from devicecheck.tui.work import ProgressRelay, guarded, plain_message
 
 if TYPE_CHECKING:
@@ -37,7 +37,6 @@ CAUTION = (
     "**Caution:** before you stop, uninstall or block anything, the other person may notice. "
     "Save this to the evidence log first, and talk to a helpline about a safe time to act."
 )
-HOW_SURE = {"high": "very likely", "medium": "likely", "low": "possible: check it"}
 WHAT_IT_IS = {
     "stalkerware": "an app made to spy on a person",
     "spyware": "spying software",
@@ -46,22 +45,35 @@ WHAT_IT_IS = {
     "parental-control": "parental-control software",
     "employee-monitoring": "workplace monitoring software",
 }
+# How a listed product was matched, by the indicator field it matched on.
 MATCHED_AS = {
     "process_names": "a running program called",
     "processes": "a running program called",
+    "exe_paths": "a program file at",
+    "cmdline_patterns": "a program started with",
+    "autostart_names": "something that starts with the computer:",
     "ports": "a program waiting for connections on port",
     "domains": "a connection to",
     "ips": "a connection to",
     "paths": "a file at",
     "autostart": "something that starts with the computer:",
     "packages": "an app called",
+    "extension_id": "a browser extension with the id",
 }
 _ACCESS_DENIED = re.compile(r"(access|permission) denied( even to root)?", re.IGNORECASE)
 
 
+def is_sign(finding: Finding) -> bool:
+    """A sign this scan saw itself (a program reading the keyboard...), not a list entry."""
+    return finding.source.get("id") == "behaviour"
+
+
 def matched_words(finding: Finding) -> str:
-    lead = MATCHED_AS.get(finding.matched.field, "a match on")
-    return f"{lead} {finding.matched.value}"
+    matched = finding.matched
+    if is_sign(finding):
+        return f"{matched.indicator}: {matched.value}" if matched.indicator else matched.value
+    lead = MATCHED_AS.get(matched.field, "a match on")
+    return f"{lead} {matched.value}"
 
 
 def plain_reason(reason: str) -> str:
@@ -71,22 +83,26 @@ def plain_reason(reason: str) -> str:
 
 
 def finding_markdown(finding: Finding) -> str:
-    kind = "may be used to watch you" if finding.dual_use else "is known monitoring software"
-    what = WHAT_IT_IS.get(finding.category, finding.category)
-    sure = HOW_SURE.get(finding.confidence, finding.confidence)
-    lines = [
-        f"### {finding.app}",
-        "",
-        f"{finding.app} {kind}: {what}. How serious: {finding.severity}. How sure: {sure}.",
-        "",
-        f"- Found as: {matched_words(finding)}",
-        f"- Listed by: {finding.source.get('name', finding.source.get('id', '-'))}",
-    ]
+    what = WHAT_IT_IS.get(finding.category, category_label(finding.category))
+    how = (
+        f"How serious: {how_serious(finding.severity, in_full=True)}. "
+        f"How sure: {how_sure(finding.confidence)}."
+    )
+    if is_sign(finding):
+        about = f"Seen on this computer: a {kind_label(finding.kind)}. It may be {what}. {how}"
+        listed = "- Listed by: no list; this scan saw it on this computer"
+    else:
+        kind = "may be used to watch you" if finding.dual_use else "is known monitoring software"
+        about = f"{finding.app} {kind}: {what}. {how}"
+        listed = f"- Listed by: {finding.source.get('name') or finding.source.get('id', '-')}"
+    lines = [f"### {finding.app}", "", about, "", f"- Found as: {matched_words(finding)}", listed]
     process = finding.process
     if process is not None:
         lines.append(f"- Program: {process.name} (running as number {process.pid})")
         if process.exe:
             lines.append(f"- File: {process.exe}")
+    if finding.detail.get("location"):
+        lines.append(f"- Where: {finding.detail['location']}")
     lines += ["", plain_message(finding.advice), "", CAUTION]
     return "\n".join(lines)
 
@@ -104,12 +120,11 @@ def limits_markdown(result: ScanResult) -> str:
     return "\n".join(lines)
 
 
-class ScanScreen(BaseScreen):
+class ScanScreen(FindingsScreen):
     CSS_PATH = "scan.tcss"
-    BINDINGS = (
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("ctrl+s", "save", "Save to evidence log"),
-    )
+    SAVE_WHAT = "This scan"
+    EVIDENCE_CONSENT = EVIDENCE_CONSENT
+    SAVED_WORDS = "The scan was saved to your evidence log."
 
     def __init__(self, result: ScanResult | None = None, session: Session | None = None) -> None:
         super().__init__()
@@ -122,7 +137,7 @@ class ScanScreen(BaseScreen):
         yield Static("Getting ready...", id="status", markup=False)
         yield ProgressBar(id="scan-bar", show_eta=False)
         table: DataTable[str] = DataTable(id="findings", cursor_type="row", zebra_stripes=True)
-        table.add_columns("How serious", "How sure", "Software", "Found as")
+        table.add_columns("How serious", "How sure", "What", "Found as")
         yield table
         with VerticalScroll(id="details"):
             yield Markdown(id="finding")
@@ -166,7 +181,8 @@ class ScanScreen(BaseScreen):
 
     @on(ScanProgress)
     def progress(self, message: ScanProgress) -> None:
-        words = STAGE_WORDS.get(message.stage, message.stage)
+        # An extra check (core.scan.checks) is named after its function: "browser_history".
+        words = STAGE_WORDS.get(message.stage) or f"Checking {message.stage.replace('_', ' ')}"
         self.query_one("#status", Static).update(f"{words} ({message.done} of {message.total})")
         self.query_one("#scan-bar", ProgressBar).update(total=message.total, progress=message.done)
 
@@ -179,90 +195,28 @@ class ScanScreen(BaseScreen):
         self.query_one("#scan-bar", ProgressBar).display = False
         count = len(result.findings)
         if count:
-            status = (
-                f"Found {count} thing{'s' if count != 1 else ''} to look at. Nothing was changed."
-            )
+            status = f"Found {things(count)} to look at. Nothing was changed."
         else:
             status = (
                 "No known monitoring software was found. That does not prove there is none: "
                 "see below."
             )
         self.query_one("#status", Static).update(status)
-        table = self.query_one("#findings", DataTable)
-        table.clear()
-        table.display = bool(count)
-        for number, finding in enumerate(result.findings):
-            table.add_row(
-                finding.severity.upper(),
-                HOW_SURE.get(finding.confidence, finding.confidence),
-                finding.app,
-                matched_words(finding),
-                key=str(number),
-            )
         self.query_one("#limits", Markdown).update(limits_markdown(result))
-        self.query_one("#save", Button).disabled = False
-        if count:
-            self.query_one("#finding", Markdown).update(finding_markdown(result.findings[0]))
-            table.focus()
-        else:
-            self.query_one("#save", Button).focus()
+        self.show_findings(result.findings)
 
-    @on(DataTable.RowHighlighted, "#findings")
-    def highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if self.result is None or event.row_key.value is None:
-            return
-        finding = self.result.findings[int(event.row_key.value)]
-        self.query_one("#finding", Markdown).update(finding_markdown(finding))
+    def finding_markdown(self, finding: Finding) -> str:
+        return finding_markdown(finding)
 
-    @on(Button.Pressed, "#back")
-    def go_back(self) -> None:
-        self.app.pop_screen()
-
-    @on(Button.Pressed, "#save")
-    def action_save(self) -> None:
-        if self.result is None or self.saved:
-            return
-        from devicecheck.tui.components.confirm import confirm_write
-        from devicecheck.tui.components.consent import with_consent
-        from devicecheck.tui.components.linking import choose_session
-
-        count = len(self.result.findings)
-        confirm_write(
-            self,
-            f"This scan and the {count} thing{'s' if count != 1 else ''} it found.",
-            lambda: with_consent(
-                self,
-                self.session,
-                "evidence",
-                EVIDENCE_CONSENT,
-                lambda: choose_session(self, self.save),
-            ),
+    def finding_row(self, finding: Finding) -> tuple[str, ...]:
+        return (
+            how_serious(finding.severity),
+            how_sure(finding.confidence),
+            finding.app,
+            matched_words(finding),
         )
 
-    @work(thread=True, exit_on_error=False, group="evidence", exclusive=True)
-    def save(self, session_id: str | None) -> None:
-        result = self.result
+    def save_to_log(self, result: ScanResult, log: Any, session: Any, store: Any) -> Any:
+        from devicecheck.core.scan import save_scan
 
-        def write() -> None:
-            from devicecheck.core.evidence import EvidenceLog
-            from devicecheck.core.scan import save_scan
-
-            data_dir = self.devicecheck.data_dir
-            session = self.session
-            if session_id is None:
-                session = None
-            elif session is None or session.id != session_id:
-                session = self.devicecheck.store.load(session_id)
-            store: Any = self.devicecheck.store if session is not None else None
-            with EvidenceLog(data_dir) as log:
-                entry = save_scan(result, log, session=session, store=store)
-            self.post_message(EvidenceSaved("The scan was saved to your evidence log.", entry.id))
-
-        guarded(self, write)
-
-    @on(EvidenceSaved)
-    def evidence_saved(self, message: EvidenceSaved) -> None:
-        self.saved = True
-        self.query_one("#save", Button).disabled = True
-        self.query_one("#status", Static).update(message.what)
-        self.notify(message.what, timeout=6)
+        return save_scan(result, log, session=session, store=store)

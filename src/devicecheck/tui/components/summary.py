@@ -304,7 +304,7 @@ class SummaryScreen(BaseScreen):
 
     @work(thread=True, exit_on_error=False, group="report")
     def export(self, fmt: str, output: Path | None) -> None:
-        from devicecheck.core.report import write_report
+        from devicecheck.core.report import write_checked_report
 
         data_dir = self.devicecheck.data_dir
 
@@ -319,13 +319,25 @@ class SummaryScreen(BaseScreen):
             if target is None:
                 folder = data_dir.ensure(data_dir.root / "reports")
                 target = folder / f"report-{self.session.id}.{fmt}"
-            written = write_report(
+            written = write_checked_report(
                 data_dir, self.session, fmt, target, region=self.devicecheck.region
             )
-            self.post_message(ReportWritten(str(written)))
+            self.post_message(ReportWritten(str(written.path), written.intact))
 
         guarded(self, write)
 
     @on(ReportWritten)
     def report_written(self, message: ReportWritten) -> None:
-        self.notify(f"Report saved: {message.path}", title="Report", timeout=15)
+        if message.intact:
+            self.notify(f"Report saved: {message.path}", title="Report", timeout=15)
+            return
+        warning = (
+            "Your evidence log has been changed since it was written: it no longer checks out. "
+            f"The report was saved to {message.path} and says so on every page. Keep a copy of "
+            "the data folder as it is now, and tell your caseworker or the police."
+        )
+        self.query("#altered").remove()
+        summary = self.query_one("#summary", VerticalScroll)
+        summary.mount(Static(warning, id="altered", markup=False), before=0)
+        summary.scroll_home(animate=False)
+        self.notify(warning, title="Evidence log altered", severity="error", timeout=30)

@@ -1,0 +1,138 @@
+"""What the computer scan and the phone check share: the findings table and its details, and
+saving the result to the evidence log (asked first, then linked to a session if the person
+chooses). Each screen says what it found in its own words; this module says how sure and how
+serious, and does the saving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.binding import Binding
+from textual.widgets import Button, DataTable, Markdown, Static
+
+from devicecheck.tui.components.base import BaseScreen
+from devicecheck.tui.messages import EvidenceSaved
+from devicecheck.tui.work import guarded
+
+# How a finding's confidence and severity are said to a person.
+HOW_SURE = {"high": "very likely", "medium": "likely", "low": "possible: check it"}
+HOW_SERIOUS = {"high": "serious", "medium": "worth checking", "low": "minor"}
+HOW_SERIOUS_IN_FULL = {
+    "high": "serious if you did not expect it",
+    "medium": "worth checking",
+    "low": "minor",
+}
+
+
+def how_sure(confidence: str) -> str:
+    return HOW_SURE.get(confidence, "not sure")
+
+
+def how_serious(severity: str, *, in_full: bool = False) -> str:
+    words = HOW_SERIOUS_IN_FULL if in_full else HOW_SERIOUS
+    return words.get(severity, "worth checking")
+
+
+def things(count: int) -> str:
+    return f"{count} thing{'s' if count != 1 else ''}"
+
+
+class FindingsScreen(BaseScreen):
+    """A screen with a `#findings` table, a `#finding` details pane, a `#status` line and a
+    `#save` button. Subclasses give the words (`finding_markdown`, `finding_row`,
+    `SAVE_WHAT`, `EVIDENCE_CONSENT`, `SAVED_WORDS`) and `save_to_log`."""
+
+    BINDINGS = (
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("ctrl+s", "save", "Save to evidence log"),
+    )
+    SAVE_WHAT = "This check"  # "... and the N things it found."
+    EVIDENCE_CONSENT = ""
+    SAVED_WORDS = "It was saved to your evidence log."
+
+    result: Any = None
+    session: Any = None
+    saved = False
+
+    def finding_markdown(self, finding: Any) -> str:
+        raise NotImplementedError
+
+    def finding_row(self, finding: Any) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def save_to_log(self, result: Any, log: Any, session: Any, store: Any) -> Any:
+        """Write `result` to `log`; return the scan's entry."""
+        raise NotImplementedError
+
+    def show_findings(self, findings: tuple[Any, ...]) -> None:
+        """Fill the table and the details of the first finding (or focus Save when none)."""
+        table = self.query_one("#findings", DataTable)
+        table.clear()
+        table.display = bool(findings)
+        for number, finding in enumerate(findings):
+            table.add_row(*self.finding_row(finding), key=str(number))
+        self.query_one("#save", Button).disabled = False
+        if findings:
+            self.query_one("#finding", Markdown).update(self.finding_markdown(findings[0]))
+            table.focus()
+        else:
+            self.query_one("#save", Button).focus()
+
+    @on(DataTable.RowHighlighted, "#findings")
+    def highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.result is None or event.row_key.value is None:
+            return
+        finding = self.result.findings[int(event.row_key.value)]
+        self.query_one("#finding", Markdown).update(self.finding_markdown(finding))
+
+    @on(Button.Pressed, "#back")
+    def go_back(self) -> None:
+        self.app.pop_screen()
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        if self.result is None or self.saved:
+            return
+        from devicecheck.tui.components.confirm import confirm_write
+        from devicecheck.tui.components.consent import with_consent
+        from devicecheck.tui.components.linking import choose_session
+
+        count = len(self.result.findings)
+        confirm_write(
+            self,
+            f"{self.SAVE_WHAT} and the {things(count)} it found.",
+            lambda: with_consent(
+                self,
+                self.session,
+                "evidence",
+                self.EVIDENCE_CONSENT,
+                lambda: choose_session(self, self.save),
+            ),
+        )
+
+    @work(thread=True, exit_on_error=False, group="evidence", exclusive=True)
+    def save(self, session_id: str | None) -> None:
+        result = self.result
+
+        def write() -> None:
+            from devicecheck.core.evidence import EvidenceLog
+
+            session = self.session
+            if session_id is None:
+                session = None
+            elif session is None or session.id != session_id:
+                session = self.devicecheck.store.load(session_id)
+            store: Any = self.devicecheck.store if session is not None else None
+            with EvidenceLog(self.devicecheck.data_dir) as log:
+                entry = self.save_to_log(result, log, session, store)
+            self.post_message(EvidenceSaved(self.SAVED_WORDS, entry.id))
+
+        guarded(self, write)
+
+    @on(EvidenceSaved)
+    def evidence_saved(self, message: EvidenceSaved) -> None:
+        self.saved = True
+        self.query_one("#save", Button).disabled = True
+        self.query_one("#status", Static).update(message.what)
+        self.notify(message.what, timeout=6)
