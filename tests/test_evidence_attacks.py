@@ -274,6 +274,24 @@ def test_messages_errors_and_json_never_carry_raw_controls(tmp_path: Path) -> No
     assert json.loads(listed.stdout)[-1]["data"]["text"] == HOSTILE + "\u0085\u2028"
 
 
+def test_scan_output_never_carries_raw_controls_from_a_program_path(tmp_path: Path) -> None:
+    """The other person names the folder of a monitoring program so that printing its path
+    would retitle the window, clear the screen or reverse the text."""
+    from tests.scan_behaviour_support import copy_of_sleep
+
+    folder = tmp_path / "d\x1b]0;owned\x07\x1b[2J\u202ex"
+    planted = subprocess.Popen([str(copy_of_sleep(folder, "anydesk")), "600"])
+    try:
+        result = run_cli("scan", data_dir=tmp_path / "home")
+    finally:
+        planted.kill()
+        planted.wait()
+    assert result.returncode == 1, result.stdout + result.stderr  # found, and shown
+    assert "anydesk" in result.stdout.lower()
+    _assert_clean(result.stdout + result.stderr)
+    assert "\\x1b]0;owned" in result.stdout  # escaped, not dropped
+
+
 def test_log_list_and_show_warn_when_the_chain_does_not_verify(tmp_path: Path) -> None:
     home = tmp_path / "home"
     first = run_cli("log", "add-note", "first", data_dir=home).stdout.strip()

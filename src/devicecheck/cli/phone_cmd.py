@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, region_of, tell
 from devicecheck.cli.scan_cmd import consented_session, show_result, wrapped
 from devicecheck.core.finding_labels import category_label, kind_label
+from devicecheck.core.textsafety import one_line
 from devicecheck.errors import DeviceCheckError, InvalidDataError
 
 if TYPE_CHECKING:
@@ -201,7 +202,7 @@ def render_result(result: PhoneScanResult, region: Region) -> str:
     lines += ["", "What a check over USB cannot see:"]
     for limit in result.limits:
         lines += wrapped(f"- {limit}", "  ")
-    return "\n".join(lines)
+    return "\n".join(map(one_line, lines))  # names and paths come from outside
 
 
 _BEFORE_REMOVING = (

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, region_of, tell
 from devicecheck.core.finding_labels import category_label, kind_label
+from devicecheck.core.textsafety import one_line
 from devicecheck.errors import DeviceCheckError, InvalidDataError
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ def render_result(result: ScanResult, region: Region) -> str:
     lines += ["", "What a scan of this computer cannot rule out:"]
     for limit in result.limits:
         lines += wrapped(f"- {limit}", "  ")
-    return "\n".join(lines)
+    return "\n".join(map(one_line, lines))  # names and paths come from outside
 
 
 def _of_loaded(examined: dict[str, int]) -> str:
