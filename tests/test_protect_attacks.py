@@ -228,3 +228,16 @@ def test_json_output_means_the_same_and_carries_nothing_a_terminal_obeys(value: 
     printed = json_text(json.dumps(value, ensure_ascii=False, indent=2))
     assert json.loads(printed) == value
     assert not any(character in printed for character in _UNSAFE)
+
+
+def test_changing_the_passphrase_of_a_header_edited_weaker_is_refused_and_named(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "home"
+    protect_folder.protect(root, PASSPHRASE, protection.KdfParameters(n=2**14))
+    header = json.loads((root / protection.HEADER_NAME).read_text())
+    header["kdf"]["n"] = 2**10
+    protection.write_header(root, header)
+    with pytest.raises(protection.LockedError, match="weaker key derivation"):
+        protection.change_passphrase(root, PASSPHRASE, "a new passphrase here")
+    assert json.loads((root / protection.HEADER_NAME).read_text()) == header

@@ -157,10 +157,18 @@ def keys_for(root: Path) -> FolderKeys | None:
 
 def unlock(root: Path, passphrase: str) -> FolderKeys:
     """Derive the key from the passphrase and unwrap the folder's data key (once per process)."""
-    header = read_header(root)
+    keys = _folder_keys(_data_key(read_header(root), passphrase))
+    with _unlocked_guard:
+        _unlocked[_key(root)] = keys
+    return keys
+
+
+def _data_key(header: dict[str, Any], passphrase: str) -> bytes:
+    """The folder's data key, unwrapped with the passphrase; LockedError when it does not
+    unwrap (naming a header edited to a weaker key derivation as such)."""
     wrapping = _derive_wrapping_key(passphrase, header)
     try:
-        data_key = _unwrap(header, wrapping)
+        return _unwrap(header, wrapping)
     except LockedError:
         if _weaker_than_default(header):
             raise LockedError(
@@ -169,10 +177,6 @@ def unlock(root: Path, passphrase: str) -> FolderKeys:
                 "it. Nothing was changed; restore the header from a backup if you have one"
             ) from None
         raise
-    keys = _folder_keys(data_key)
-    with _unlocked_guard:
-        _unlocked[_key(root)] = keys
-    return keys
 
 
 def _unwrap(header: dict[str, Any], wrapping: bytes) -> bytes:
@@ -455,9 +459,7 @@ def change_passphrase(root: Path, old: str, new: str, kdf: KdfParameters = DEFAU
     """Re-wrap the folder's data key under a new passphrase; no entry or file is rewritten."""
     check_passphrase(new)
     header = read_header(root)
-    wrapping = _derive_wrapping_key(old, header)
-
-    data_key = _unwrap(header, wrapping)
+    data_key = _data_key(header, old)
     updated = {**header, **_wrapped_header(new, data_key, kdf)}
     write_header(root, updated)
 
