@@ -59,3 +59,24 @@ def test_a_declined_phone_check_says_when_in_words_and_how_to_record_a_change(
     assert re.search(r"\((Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d+ ", result.stderr)
     assert f"session consent {session_id} --step phone-scan" in result.stderr
     assert adb.calls() == []  # nothing was read
+
+
+def test_a_report_of_two_phone_checks_says_which_phone_each_finding_came_from(
+    data_dir: Path, tmp_path: Path
+):
+    session_id = __import__("json").loads(
+        run_cli("session", "new", "--json", data_dir=data_dir).stdout
+    )["id"]
+    for phone in ("android9-samsung", "android12-echap"):
+        adb = StandInAdb(tmp_path / phone, phone)
+        result = run_cli("phone", "scan", "--session", session_id, env=adb.env(), data_dir=data_dir)
+        assert result.returncode == 1, result.stderr
+    target = tmp_path / "report.txt"
+    result = run_cli("report", session_id, "--format", "txt", "-o", str(target), data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    text = target.read_text(encoding="utf-8")
+    records = text.split("\n* ")
+    truthspy = next(r for r in records if r.startswith("[HIGH] TheTruthSpy"))
+    rooted = next(r for r in records if "rooted" in r.splitlines()[0])
+    assert "Found by: Phone check 2 (Google Pixel 5)" in truthspy
+    assert "Found by: Phone check 1 (samsung SM-A505FN)" in rooted

@@ -475,6 +475,7 @@ def _finding_record(data: ReportData, row: FindingRow) -> Record:
         heading,
         _fields(
             ("Found as", kind_label(row.kind, phone=phone)),
+            ("Found by", _found_by(data, row)),
             ("What matched", row.matched, len(row.matched) > 60),
             ("Confidence", row.confidence),
             ("Program", process),
@@ -489,6 +490,16 @@ def _finding_record(data: ReportData, row: FindingRow) -> Record:
         ),
         tone="high" if row.altered else row.severity,
     )
+
+
+def _found_by(data: ReportData, row: FindingRow) -> str:
+    """Which numbered scan or phone check (as the section lists them) found this."""
+    phone = row.target == PHONE_TARGET
+    scans = [s for s in data.scans if (s.target == PHONE_TARGET) == phone]
+    for number, scan in enumerate(scans, 1):
+        if row.scan_entry and scan.entry_id == row.scan_entry:
+            return f"Phone check {number} ({scan.machine})" if phone else f"Scan {number}"
+    return ""
 
 
 def _detail_when(data: ReportData, value: str) -> str:

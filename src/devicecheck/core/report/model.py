@@ -202,6 +202,7 @@ class FindingRow:
     detail: tuple[tuple[str, str], ...]
     target: str = "computer"
     altered: bool = False
+    scan_entry: str = ""  # the id of the scan or phone check entry that found it
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ class ScanRow:
     device: tuple[tuple[str, str], ...]  # phone details (label, value)
     seq: int | None
     altered: bool = False
+    entry_id: str = ""  # its evidence-log entry (what its findings' scan_entry names)
 
 
 @dataclass(frozen=True)
@@ -685,6 +687,7 @@ def _finding_row(
         detail=tuple((k, v) for k, v in pairs if v and k != "also matched"),
         target=target,
         altered=altered,
+        scan_entry=_text(data.get("scan_entry")),
     )
 
 
@@ -741,14 +744,14 @@ def _scans(session: Session, entries: Sequence[Any], log: _LogView) -> tuple[Sca
     for entry in entries:
         if entry.kind == "scan":
             logged.add(entry.id)
-            rows.append(_scan_row(entry.data, entry.seq, log.altered(entry.seq)))
+            rows.append(_scan_row(entry.data, entry.seq, log.altered(entry.seq), entry.id))
     for summary in session.scans:
         if summary.get("evidence_entry") not in logged:
-            rows.append(_scan_row(summary, None, False))
+            rows.append(_scan_row(summary, None, False, _text(summary.get("evidence_entry"))))
     return tuple(rows)
 
 
-def _scan_row(data: dict[str, Any], seq: int | None, altered: bool) -> ScanRow:
+def _scan_row(data: dict[str, Any], seq: int | None, altered: bool, entry_id: str) -> ScanRow:
     target = _text(data.get("target")) or "computer"
     device = _dict(data.get("device"))
     examined = tuple(
@@ -791,6 +794,7 @@ def _scan_row(data: dict[str, Any], seq: int | None, altered: bool) -> ScanRow:
         ),
         seq=seq,
         altered=altered,
+        entry_id=entry_id,
     )
 
 
