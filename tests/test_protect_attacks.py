@@ -241,3 +241,82 @@ def test_changing_the_passphrase_of_a_header_edited_weaker_is_refused_and_named(
     with pytest.raises(protection.LockedError, match="weaker key derivation"):
         protection.change_passphrase(root, PASSPHRASE, "a new passphrase here")
     assert json.loads((root / protection.HEADER_NAME).read_text()) == header
+
+
+def test_cli_everything_written_after_protect_is_unreadable_at_rest(
+    home: Path, tmp_path: Path
+) -> None:
+    """Every kind of thing the commands keep, written into a protected folder through the real
+    commands; then every byte of every file in the folder (log, attachments, sessions, scan
+    baseline, indicator imports and caches, quarantine, lock and temporary files) is searched
+    for each of them."""
+    secrets = {
+        "note": "MARKER-NOTE-he-waited",
+        "incident": "MARKER-INCIDENT-car-park",
+        "attachment": "MARKER-ATTACHMENT-BYTES",
+        "attachment name": "MARKER-PHOTO-NAME",
+        "case reference": "MARKER-CASE-REF",
+        "caseworker": "Zelda Markerworth",
+        "caseworker note": "MARKER-CASEWORKER-NOTE",
+        "action": "MARKER-ACTION-change-pin",
+        "consent": "MARKER-CONSENT-EXPLAINED",
+        "answer": "MARKER-WALK-ANSWER",
+        "imported list": "MARKER-IMPORTED-APP",
+    }
+    passphrase = ["--passphrase-file", str(tmp_path / "pass.txt")]
+
+    def run(*args: str, input: str | None = None) -> str:
+        result = run_cli(*passphrase, *args, data_dir=home, input=input)
+        assert result.returncode in (0, 1), (args, result.stderr)
+        return result.stdout
+
+    photo = tmp_path / f"{secrets['attachment name']}.jpg"
+    photo.write_text(secrets["attachment"])
+    run("log", "add-note", secrets["note"])
+    run("log", "add-incident", "--what", secrets["incident"], "--attach", str(photo))
+    session = run(
+        "session", "new", "--caseworker", secrets["caseworker"],
+        "--client-ref", secrets["case reference"], "--json",
+    )  # fmt: skip
+    session_id = json.loads(session)["id"]
+    for step in ("walkthrough", "scan", "evidence"):
+        run("session", "consent", session_id, "--step", step,
+            "--explained", secrets["consent"], "--answer", "given")  # fmt: skip
+    run("session", "note", session_id, secrets["caseworker note"])
+    run("session", "action", session_id, "--what", secrets["action"], "--who", "client",
+        "--by", "2030-01-01")  # fmt: skip
+    run(
+        "walk",
+        "--plain",
+        "--essentials",
+        "--session",
+        session_id,
+        input=f"y {secrets['answer']}\nq\n",
+    )  # a note follows the answer after a space
+    run("scan", "--save", "--session", session_id)
+    listed = tmp_path / "list.yaml"
+    listed.write_text(
+        f"- name: {secrets['imported list']}\n  type: stalkerware\n  packages:\n"
+        "  - com.marker.app\n"
+    )
+    run("indicators", "import", str(listed))
+    run("indicators", "info")
+    with open(home / "evidence" / "log.jsonl", "ab") as log:
+        log.write(b'{"box":"torn')  # a torn tail, set aside by repair into quarantine
+    run("log", "repair")
+
+    kept = [path for path in home.rglob("*") if path.is_file()]
+    assert any(path.name == "scan-baseline.json" for path in kept)
+    assert any("quarantine" in path.parts for path in kept)
+    assert any("imported" in path.parts for path in kept)
+    for path in kept:
+        raw = path.read_bytes()
+        for what, secret in secrets.items():
+            for form in (secret.encode(), secret.encode("utf-16-le")):
+                assert form not in raw, f"{what} readable in {path.relative_to(home)}"
+    # Each of them is kept (the search above was not of an empty folder): unprotected, every
+    # one is found again in plaintext.
+    run("unprotect")
+    plain = b"".join(path.read_bytes() for path in home.rglob("*") if path.is_file())
+    missing = [what for what, secret in secrets.items() if secret.encode() not in plain]
+    assert not missing, missing
