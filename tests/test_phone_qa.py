@@ -80,3 +80,6 @@ def test_a_report_of_two_phone_checks_says_which_phone_each_finding_came_from(
     rooted = next(r for r in records if "rooted" in r.splitlines()[0])
     assert "Found by: Phone check 2 (Google Pixel 5)" in truthspy
     assert "Found by: Phone check 1 (samsung SM-A505FN)" in rooted
+    assert "What matched: the phone's setting package_verifier_enable is '0'" in text
+    assert "What matched: permission REQUEST_INSTALL_PACKAGES held by com.android.chrome" in text
+    assert "What matched: setting '0'" not in text

@@ -37,6 +37,7 @@ PHONE_TARGET = "android-phone"
 # Authors and "who" values that mean the client (the log writes "self").
 CLIENT_WORDS = frozenset(("self", "client", "the client", "me", "i"))
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+_SETTING_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+)+")
 GENERAL_LIMITS = (
     "No check can prove that nobody is watching. A clean result means only that these checks "
     "found nothing.",
@@ -656,6 +657,13 @@ def _finding_row(
         if field == "access":
             value = _detail_text("access", value.split(", "))
         matched_text = f"{MATCH_FIELDS.get(field, field.replace('_', ' '))} {value!r}"
+        setting = _text(matched.get("indicator"))
+        if field == "setting" and _SETTING_NAME.fullmatch(setting):  # what a person can look up
+            matched_text = (
+                f"permission {setting} held by {value}"
+                if setting.isupper()
+                else f"the phone's setting {setting} is {value!r}"
+            )
     target = PHONE_TARGET if data.get("origin") == "phone-scan" else "computer"
     pairs = [
         (str(k).replace("_", " "), _detail_text(str(k), v))
