@@ -62,6 +62,7 @@ def _finding(kind: str, scan_entry: str) -> dict:
             "previous_scan": "2026-11-20T08:00:00+00:00",
             "previous_scan_entry": "fad497cdd638010c",
             "what": "remote_access",
+            "account": "janedoe",
         },
     }
 
@@ -167,7 +168,7 @@ def test_every_indicator_source_is_named_with_its_licence(qa_case: QaCase) -> No
 
 def test_redaction_takes_every_spelling_of_the_names_and_ref(qa_case: QaCase) -> None:
     text = unicodedata.normalize("NFKC", qa_case.redacted).casefold()
-    for part in ("margaret", "okonkwo", "reyes", "00917", "margaret-laptop"):
+    for part in ("margaret", "okonkwo", "reyes", "00917", "margaret-laptop", "janedoe"):
         assert part not in text, part
     assert "/home/" not in text
 

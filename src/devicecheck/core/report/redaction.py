@@ -106,6 +106,8 @@ SYSTEM_ACCOUNTS = frozenset(
 # phone was and name nobody). Only the serial is scrubbed from free text as well: the maker's
 # name is also part of package names ("com.google.android...") and must stay there.
 PHONE_IDENTIFIERS = frozenset(("serial number", "maker", "model", "build"))
+# Finding details (as the report labels them) that hold a user account's name.
+USER_NAME_DETAILS = frozenset(("account", "user", "username", "owner"))
 
 
 def parse_also(text: str | Sequence[str]) -> tuple[str, ...]:
@@ -189,6 +191,7 @@ def _is_role(name: str) -> bool:
 
 def _machine_words(data: ReportData) -> list[str]:
     words = {row.username for row in data.findings}
+    words.update(v for row in data.findings for k, v in row.detail if k in USER_NAME_DETAILS)
     words.update(row.machine for row in data.scans)
     for name in (_safe(socket.gethostname), _safe(getpass.getuser)):
         words.add(name)
@@ -257,8 +260,14 @@ def _finding(row: FindingRow) -> FindingRow:
         username="[user name]" if row.username else "",
         exe="[file path]" if row.exe else "",
         cmdline="[command line]" if row.cmdline else "",
-        detail=tuple((k, "[file path]" if _is_path(v) else v) for k, v in row.detail),
+        detail=tuple((k, _detail_value(k, v)) for k, v in row.detail),
     )
+
+
+def _detail_value(key: str, value: str) -> str:
+    if key in USER_NAME_DETAILS:
+        return "[user name]"
+    return "[file path]" if _is_path(value) else value
 
 
 def _scan(row: ScanRow) -> ScanRow:
