@@ -320,3 +320,17 @@ def test_cli_everything_written_after_protect_is_unreadable_at_rest(
     plain = b"".join(path.read_bytes() for path in home.rglob("*") if path.is_file())
     missing = [what for what, secret in secrets.items() if secret.encode() not in plain]
     assert not missing, missing
+
+
+def test_an_attached_file_that_happens_to_be_encrypted_is_not_taken_for_a_removed_header(
+    tmp_path: Path,
+) -> None:
+    """A plain folder may keep any file as evidence, even one encrypted by devicecheck
+    elsewhere (a copied session of a protected folder): writing there stays possible."""
+    encrypted = tmp_path / "from-another-folder.json"
+    keys = protection.keys_from_data_key(os.urandom(32))
+    encrypted.write_bytes(b"".join(protection.encrypt_chunks(keys, b"x", iter([b"secret"]))))
+    home = tmp_path / "home"
+    assert run_cli("log", "attach", str(encrypted), data_dir=home).returncode == 0
+    added = run_cli("log", "add-note", "still writable", data_dir=home)
+    assert added.returncode == 0, added.stderr

@@ -55,7 +55,9 @@ _MAX_KDF_MEMORY = 1 << 30  # 1 GiB: what a header may ask scrypt for
 MAX_PASSPHRASE_FILE_READ = 4096
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 STAGED_SUFFIX = ".dcnew"  # a file's other form while a folder is converted (protect_folder)
-_PRIVATE_FOLDERS = ("sessions", "evidence/files", "indicators/imported")
+# Folders whose files are never encrypted-looking in a plain folder (sessions are JSON, imports
+# are parsed before they are kept); attached files can be anything, so they are not asked.
+_PRIVATE_FOLDERS = ("sessions", "indicators/imported")
 
 
 class KdfParameters(NamedTuple):
@@ -319,7 +321,8 @@ def header_was_removed(root: Path) -> bool:
     """Whether the folder at `root` holds files in the protected form but has no header: then
     the header was removed, and writing plaintext beside them would undo the protection
     without a word. Every file of a protected folder is encrypted, so the log's first bytes and
-    the first file of each folder of private files are enough to tell."""
+    the first file of a folder of sessions or imports are enough to tell (attachments always
+    come with log entries)."""
     root = Path(root)
     if _starts_with(root / "evidence" / "log.jsonl", SEALED_LOG_START):
         return True
