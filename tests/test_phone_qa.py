@@ -83,3 +83,14 @@ def test_a_report_of_two_phone_checks_says_which_phone_each_finding_came_from(
     assert "What matched: the phone's setting package_verifier_enable is '0'" in text
     assert "What matched: permission REQUEST_INSTALL_PACKAGES held by com.android.chrome" in text
     assert "What matched: setting '0'" not in text
+
+
+def test_a_phone_check_saved_outside_any_session_warns_when_clients_share_the_folder(
+    data_dir: Path, tmp_path: Path
+):
+    for client in ("A", "B"):
+        run_cli("session", "new", "--caseworker", f"W {client}", data_dir=data_dir)
+    adb = StandInAdb(tmp_path, "android14-clean")
+    result = run_cli("phone", "scan", "--save", env=adb.env(), data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    assert "2 caseworker sessions and this entry names none" in result.stderr

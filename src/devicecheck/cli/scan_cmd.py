@@ -127,6 +127,12 @@ def show_result(args: argparse.Namespace, result, saved, session, text: Callable
     if saved is not None:
         where = f" and session {session.id}" if session is not None else ""
         tell(f"Saved to the evidence log{where} (scan entry {saved}).")
+    if saved is not None and session is None:
+        from devicecheck.core.session_log import unsessioned_warning
+
+        warning = unsessioned_warning(data_dir_of(args))
+        if warning:
+            tell(f"Warning: {warning}.")
 
 
 def consented_session(args: argparse.Namespace, data_dir, step: str = "scan"):
