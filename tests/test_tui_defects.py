@@ -294,3 +294,42 @@ async def test_end_session_asks_first_then_records_the_end(data_dir: Path) -> No
         store = SessionStore(DataDir(data_dir))
         await wait_for(pilot, lambda: store.load(session.id).ended_at is not None)
         await wait_for(pilot, lambda: app.current_session is None)
+
+
+async def test_an_answer_saved_after_the_frame_is_still_on_disk_after_a_quick_exit(
+    data_dir: Path,
+) -> None:
+    """The session file is written once the next question is drawn; a quick exit before that
+    (the same moment as the answer) still leaves the answer in the file."""
+    session = new_session(data_dir)
+    app = sample_app(data_dir, session.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, WalkthroughScreen))
+        screen = app.screen
+        item_id = screen.stops[screen.index].item.id
+        screen.action_answer("unsure")  # no refresh between this and the exit
+        app.action_quick_exit()
+        await pilot.pause()
+    saved = SessionStore(DataDir(data_dir)).load(session.id)
+    assert saved.answers[item_id].value == "unsure"
+
+
+async def test_a_failed_save_after_the_frame_is_shown_and_tried_again(data_dir: Path) -> None:
+    session = new_session(data_dir)
+    app = sample_app(data_dir, session.id)
+    path = SessionStore(DataDir(data_dir)).path_for(session.id)
+    kept = path.with_name("kept")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, WalkthroughScreen))
+        screen = app.screen
+        first = screen.stops[screen.index].item.id
+        path.rename(kept)
+        path.mkdir()  # a folder where the file goes: the save fails (even for root)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: any("save" in (n.title or "") for n in app._notifications))
+        path.rmdir()
+        kept.rename(path)
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+    saved = SessionStore(DataDir(data_dir)).load(session.id)
+    assert first in saved.answers and len(saved.answers) == 2

@@ -105,6 +105,7 @@ class WalkthroughScreen(BaseScreen):
         self.session = session
         self.checklists = tuple(checklists)
         self.stops = self._order()
+        self._unsaved = False  # an answer recorded but not yet saved (see _save_after_frame)
         first = first_unanswered(self.stops, session.answers)
         self.index = first if first is not None else max(len(self.stops) - 1, 0)
 
@@ -227,6 +228,8 @@ class WalkthroughScreen(BaseScreen):
             self.offer_finding(stop.item)
         else:
             self.action_move(1)
+        if self._unsaved:  # scheduled after the next question, so it follows that frame
+            self.call_after_refresh(self._save_now)
 
     def _record(self, item_id: str, value: str, note: str) -> None:
         """The answer in the session file; in the evidence log too when the person agreed."""
@@ -234,7 +237,7 @@ class WalkthroughScreen(BaseScreen):
 
         if self.session.mode == "self" and not keeps_answers_in_log(self.session):
             self.session.record_answer(item_id, value, note)
-            self.devicecheck.store.save(self.session)
+            self._save_after_frame()
             return
         try:
             record_answer(self.devicecheck.data_dir, self.session, item_id, value, note)
@@ -243,6 +246,27 @@ class WalkthroughScreen(BaseScreen):
                 "Your answer is saved, but the evidence log could not take it.",
                 severity="warning",
             )
+
+    def _save_after_frame(self) -> None:
+        """Save the session (an fsync'd atomic write) once the next question is on screen
+        (`action_answer` schedules it), so the person does not wait for the disk. Leaving the
+        screen (a quick exit too) saves first if that has not happened yet."""
+        self._unsaved = True
+
+    def _save_now(self) -> None:
+        if not self._unsaved:
+            return
+        self._unsaved = False
+        try:
+            self.devicecheck.store.save(self.session)
+        except (DeviceCheckError, OSError) as error:
+            self._unsaved = True  # kept in memory; the next answer's save tries again
+            self.notify(
+                plain_message(str(error)), title="Could not save the answer", severity="error"
+            )
+
+    def on_unmount(self) -> None:
+        self._save_now()
 
     def _keep_caseworker_note(self, item: Item) -> None:
         from devicecheck.core.casework import add_note
