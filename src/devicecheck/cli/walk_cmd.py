@@ -10,11 +10,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from devicecheck.cli.context import data_dir_of, region_of, tell
 from devicecheck.core.platforms import PLATFORMS
 from devicecheck.core.textsafety import escape_undecodable
+
+if TYPE_CHECKING:
+    from devicecheck.core.sessions import Session
 
 ANSWER_KEYS = {"y": "yes", "n": "no", "u": "unsure", "s": "skip"}
 PROMPT = "Answer y (found a concern), n (no), u (not sure), s (skip) or q (stop); a note may follow after a space."
@@ -25,6 +28,26 @@ STOP_NOTICE = (
     "and its scrollback are cleared. Otherwise close the window when you finish, or clear it "
     "yourself (the command is clear, or Cmd+K on a Mac)."
 )
+
+
+ANSWERS_KEPT_AS_EVIDENCE = (
+    "Each answer (and any note) is also added to your evidence log on this computer: a "
+    "dated record that cannot be removed later."
+)
+ANSWERS_NOT_KEPT_AS_EVIDENCE = (
+    "The client has not agreed to evidence being kept, so answers stay in this session only "
+    "and are not added to the evidence log."
+)
+
+
+def evidence_notice(session: Session) -> str:
+    """What this walk keeps, in one sentence: a plain walk writes every answer to the evidence
+    log, except in a caseworker session whose client has not agreed to evidence being kept."""
+    from devicecheck.core.session_log import may_keep_evidence
+
+    if may_keep_evidence(session):
+        return ANSWERS_KEPT_AS_EVIDENCE
+    return ANSWERS_NOT_KEPT_AS_EVIDENCE
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -158,6 +181,7 @@ def _walk(
         "(more if a question asks you to look something up).\n"
     )
     emit(f"Session {session.id}: each answer is saved as you give it.\n")
+    emit(evidence_notice(session) + "\n")
 
     while True:
         stops = path_order(path, checklists, platforms, session.answers)
