@@ -94,3 +94,19 @@ def test_a_phone_check_saved_outside_any_session_warns_when_clients_share_the_fo
     result = run_cli("phone", "scan", "--save", env=adb.env(), data_dir=data_dir)
     assert result.returncode == 0, result.stderr
     assert "2 caseworker sessions and this entry names none" in result.stderr
+
+
+def test_a_report_marks_a_phone_check_that_stopped_part_way(data_dir: Path, tmp_path: Path):
+    session_id = __import__("json").loads(
+        run_cli("session", "new", "--json", data_dir=data_dir).stdout
+    )["id"]
+    adb = StandInAdb(tmp_path, "android12-echap")
+    adb.stop_at = "shell_settings_list_secure.txt"
+    result = run_cli("phone", "scan", "--session", session_id, env=adb.env(), data_dir=data_dir)
+    assert result.returncode == 2
+    target = tmp_path / "report.txt"
+    result = run_cli("report", session_id, "--format", "txt", "-o", str(target), data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    text = target.read_text(encoding="utf-8")
+    assert re.search(r"\* Phone check 1: .* \(INCOMPLETE\)", text)
+    assert "INCOMPLETE: The check stopped at the phone's secure settings." in text

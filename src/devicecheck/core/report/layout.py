@@ -524,6 +524,8 @@ def _group_records(data: ReportData, groups: tuple[FindingGroup, ...]) -> tuple[
 def _scan_record(data: ReportData, row: ScanRow, number: int) -> Record:
     what = "Phone check" if row.target == PHONE_TARGET else "Scan"
     heading = f"{what} {number}: {_when(data, row.started_at)}"
+    if row.interrupted:
+        heading += " (INCOMPLETE)"
     if row.altered:
         heading = f"[{ALTERED}] {heading}"
     examined = ", ".join(f"{count} {label}" for label, count in row.examined)
@@ -536,6 +538,7 @@ def _scan_record(data: ReportData, row: ScanRow, number: int) -> Record:
             ("System", row.platform),
             *((label.capitalize(), value) for label, value in row.device),
             ("Finished", _when(data, row.finished_at)),
+            ("INCOMPLETE", row.interrupted),
             ("Examined", examined or "nothing was recorded as examined"),
             ("Not examined", not_examined or "nothing was left out"),
             ("Compared with", indicators),

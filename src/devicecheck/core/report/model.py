@@ -229,6 +229,7 @@ class ScanRow:
     seq: int | None
     altered: bool = False
     entry_id: str = ""  # its evidence-log entry (what its findings' scan_entry names)
+    interrupted: str = ""  # a check that stopped part-way: what it could not read
 
 
 @dataclass(frozen=True)
@@ -803,6 +804,9 @@ def _scan_row(data: dict[str, Any], seq: int | None, altered: bool, entry_id: st
         seq=seq,
         altered=altered,
         entry_id=entry_id,
+        interrupted=(_text(data.get("interrupted")) or "it stopped part-way")
+        if data.get("complete") is False
+        else "",
     )
 
 
