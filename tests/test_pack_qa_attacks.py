@@ -256,3 +256,19 @@ def test_a_redacted_report_shows_no_picture_of_an_attached_file(tmp_path: Path) 
     assert "data:image/jpeg" not in pages["redacted"]
     assert "pictures of attached files" in pages["redacted"]
     assert hashlib.sha256(picture.read_bytes()).hexdigest() in pages["redacted"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.binary(max_size=400), st.integers(min_value=0, max_value=4000))
+def test_any_bytes_given_as_the_zip_fail_in_one_line(
+    tmp_path_factory: pytest.TempPathFactory, noise: bytes, cut: int
+) -> None:
+    folder = tmp_path_factory.mktemp("zip-fuzz")
+    bogus = folder / "pack.zip"
+    # Random bytes, or the start of a real zip cut anywhere, with noise after it.
+    start = zipfile.ZipFile(folder / "real.zip", "w")
+    start.writestr("README.txt", "x" * 300)
+    start.close()
+    bogus.write_bytes((folder / "real.zip").read_bytes()[:cut] + noise)
+    code = pack_verify.main(["verify.py", str(bogus)])
+    assert code in (1, 2)
