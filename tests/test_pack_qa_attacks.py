@@ -272,3 +272,27 @@ def test_any_bytes_given_as_the_zip_fail_in_one_line(
     bogus.write_bytes((folder / "real.zip").read_bytes()[:cut] + noise)
     code = pack_verify.main(["verify.py", str(bogus)])
     assert code in (1, 2)
+
+
+def test_a_report_or_pack_is_never_written_over_what_devicecheck_keeps(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    session_id = json.loads(run_cli("session", "new", "--json", data_dir=data_dir).stdout)["id"]
+    run_cli("log", "add-note", "--session", session_id, "kept", data_dir=data_dir)
+    log = data_dir / "evidence" / "log.jsonl"
+    session_file = data_dir / "sessions" / f"{session_id}.json"
+    before = {path: path.read_bytes() for path in (log, session_file)}
+    for target in (log, session_file, data_dir / "notes.txt"):
+        for command in (
+            ("pack", session_id, "-o", str(target)),
+            ("report", session_id, "--format", "txt", "-o", str(target)),
+        ):
+            result = run_cli(*command, data_dir=data_dir)
+            assert result.returncode == 2, (command, result.stderr)
+            assert "inside devicecheck's data folder" in result.stderr
+    assert {path: path.read_bytes() for path in before} == before
+    assert run_cli("log", "verify", data_dir=data_dir).returncode == 0
+    # Its own reports folder (where the guided walkthrough saves reports) is fine.
+    (data_dir / "reports").mkdir()
+    kept = data_dir / "reports" / "report.txt"
+    result = run_cli("report", session_id, "--format", "txt", "-o", str(kept), data_dir=data_dir)
+    assert result.returncode == 0, result.stderr

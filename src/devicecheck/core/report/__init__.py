@@ -67,12 +67,23 @@ def render_document(document: Document, fmt: str) -> bytes:
     raise DeviceCheckError(f"report format must be one of {', '.join(FORMATS)}, not {fmt!r}")
 
 
-def check_output(output: Path) -> Path:
+def check_output(output: Path, data_dir: DataDir | None = None) -> Path:
+    """Where a report or pack may be written: a file in a folder that exists, and never over
+    what devicecheck keeps (inside the data folder only its `reports` folder is allowed, so a
+    slip of the keyboard cannot write a report over the evidence log or a session)."""
     output = Path(output).expanduser()
     if output.is_dir():
         raise DeviceCheckError(f"{output} is a folder; give a file name")
     if not output.parent.is_dir():
         raise DeviceCheckError(f"folder {output.parent} does not exist; create it first")
+    if data_dir is not None:
+        root = data_dir.root.resolve()
+        target = output.resolve()
+        if target.is_relative_to(root) and not target.is_relative_to(root / "reports"):
+            raise DeviceCheckError(
+                f"{output} is inside devicecheck's data folder ({data_dir.root}), where the "
+                "evidence is kept: choose a place outside it"
+            )
     return output
 
 
@@ -91,7 +102,7 @@ def write_checked_report(
     if fmt not in FORMATS:
         raise DeviceCheckError(f"report format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     require_consent(session, "report")
-    output = check_output(output)
+    output = check_output(output, data_dir)
     data = build_report(
         data_dir,
         session,

@@ -72,7 +72,7 @@ def write_pack(
     include_unsessioned: bool = False,
 ) -> WrittenPack:
     require_consent(session, "report")
-    output = check_output(output)
+    output = check_output(output, data_dir)
     redact = redact or bool(redact_also)
     data = build_report(
         data_dir,
