@@ -296,3 +296,14 @@ def test_a_report_or_pack_is_never_written_over_what_devicecheck_keeps(tmp_path:
     kept = data_dir / "reports" / "report.txt"
     result = run_cli("report", session_id, "--format", "txt", "-o", str(kept), data_dir=data_dir)
     assert result.returncode == 0, result.stderr
+
+
+def test_log_export_is_never_written_over_the_evidence_log(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    run_cli("log", "add-note", "kept", data_dir=data_dir)
+    log = data_dir / "evidence" / "log.jsonl"
+    before = log.read_bytes()
+    result = run_cli("log", "export", "--format", "csv", "-o", str(log), data_dir=data_dir)
+    assert result.returncode == 2
+    assert "inside devicecheck's data folder" in result.stderr
+    assert log.read_bytes() == before

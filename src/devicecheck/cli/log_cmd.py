@@ -416,9 +416,10 @@ def repair_log(args: argparse.Namespace) -> int:
 
 def export_entries(args: argparse.Namespace) -> int:
     from devicecheck.core.evidence.export import export_log
+    from devicecheck.core.report import check_output
 
     log = _log(args)
-    count = export_log(log, args.fmt, Path(args.output))
+    count = export_log(log, args.fmt, check_output(Path(args.output), data_dir_of(args)))
     tell(f"Wrote {count} entries to {args.output} ({args.fmt}). Keep it somewhere private.")
     if log.is_protected():
         tell(
