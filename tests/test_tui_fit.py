@@ -127,3 +127,71 @@ async def test_a_caution_scrolled_out_of_sight_is_announced_above(data_dir: Path
         assert notice.region.bottom <= walk.query_one("#answers").region.y
         walk.query_one("#item").scroll_home(animate=False)
         await wait_for(pilot, lambda: not notice.display)
+
+
+async def test_every_screen_keeps_its_buttons_and_the_safety_strip_whole_at_60x20(
+    data_dir: Path,
+) -> None:
+    """At 60x20 every button of every screen and dialog (the phone, lock and protect screens
+    too) lies inside the terminal with its whole label on screen, and the emergency line and
+    the quick-exit key are visible."""
+    from devicecheck.core.checklists import load_checklists
+    from devicecheck.tui.components.action import ActionModal
+    from devicecheck.tui.components.attach import AttachScreen
+    from devicecheck.tui.components.caseworker import CaseworkerScreen
+    from devicecheck.tui.components.cover_tracks import CoverTracksScreen
+    from devicecheck.tui.components.diary import DiaryScreen
+    from devicecheck.tui.components.incident import IncidentScreen
+    from devicecheck.tui.components.linking import SessionChoiceScreen
+    from devicecheck.tui.components.lock import LockScreen
+    from devicecheck.tui.components.phone import PhoneScreen
+    from devicecheck.tui.components.protect import ProtectModal
+    from devicecheck.tui.components.resume import ResumeScreen
+    from devicecheck.tui.components.scan import ScanScreen
+    from devicecheck.tui.components.setup import SetupScreen
+    from devicecheck.tui.components.summary import SummaryScreen
+    from tests.test_tui_snapshots import fixed_scan_result
+
+    store = SessionStore(DataDir(data_dir))
+    worker = CaseworkerDetails("Sam Worker", "Safe Org", "C-17")
+    own = store.create(checklists=["sample-area"])
+    client = store.create(mode="caseworker", caseworker=worker, checklists=["sample-area"])
+    checklists = load_checklists([SAMPLE]).checklists
+    screens = {
+        "cover your tracks": CoverTracksScreen(),
+        "set-up": SetupScreen(),
+        "caseworker details": CaseworkerScreen(),
+        "resume": ResumeScreen(),
+        "scan": ScanScreen(result=fixed_scan_result()),
+        "phone": PhoneScreen(),
+        "diary": DiaryScreen(),
+        "incident": IncidentScreen(),
+        "attach": AttachScreen(),
+        "action": ActionModal(client),
+        "which session": SessionChoiceScreen(own, [client]),
+        "summary": SummaryScreen(own, checklists),
+        "summary, caseworker": SummaryScreen(client, checklists),
+        "walkthrough, caseworker": WalkthroughScreen(client, checklists),
+        "consent": ConsentScreen(client, "scan", SCAN_CONSENT),
+        "confirm": ConfirmScreen("You found a concern", SAVE_FINDING_TEXT, "Save it", "Not now"),
+        "protect offer": ProtectModal(),
+        "lock": LockScreen(),
+    }
+    app = DeviceCheckApp(data_dir=str(data_dir), checklist_paths=[SAMPLE])
+    problems: list[str] = []
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        for name, screen in screens.items():
+            await app.push_screen(screen)
+            await pilot.pause(0.2)
+            words = screen_words(app)
+            if "call 999" not in words or "Quick exit: Ctrl+X or F12" not in words:
+                problems.append(f"{name}: the safety strip is not whole")
+            for button in app.screen.query("Button"):
+                if not button.display:
+                    continue
+                label = str(button.label)
+                if button.region.right > SMALL[0] or words_of(label) not in words:
+                    problems.append(f"{name}: button {label!r} is cut off")
+            await app.pop_screen()
+    assert problems == [], "\n".join(problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from devicecheck.core.sessions import ActionStep, Session
@@ -33,7 +33,7 @@ class ActionModal(BaseModal[ActionStep]):
         self.session = session
 
     def compose_body(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        with VerticalScroll(id="dialog"):
             yield Static("Add a step to the action plan", classes="title")
             yield Static(
                 "Agree it with the client. Before a step that removes access, changes a "

@@ -25,6 +25,17 @@ HOW_SERIOUS_IN_FULL = {
 }
 
 
+# What a finding's category means, in words (the phone screen says "app" and "phone").
+WHAT_IT_IS = {
+    "stalkerware": "an app made to spy on a person",
+    "spyware": "spying software",
+    "keylogger": "software that records what you type",
+    "remote-access": "software that lets someone use this computer from elsewhere",
+    "parental-control": "parental-control software",
+    "employee-monitoring": "workplace monitoring software",
+}
+
+
 def how_sure(confidence: str) -> str:
     return HOW_SURE.get(confidence, "not sure")
 

@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Button, DataTable, Footer, Markdown, ProgressBar, Static
 
 from devicecheck.core.finding_labels import category_label
+from devicecheck.tui.components.findings import WHAT_IT_IS as COMPUTER_WORDS
 from devicecheck.tui.components.findings import FindingsScreen, how_serious, how_sure, things
 from devicecheck.tui.work import guarded, plain_message
 
@@ -67,9 +68,7 @@ CAUTION = (
     "of the phone's screen, and talk to a helpline about a safe time to act."
 )
 WHAT_IT_IS = {
-    "stalkerware": "an app made to spy on a person",
-    "spyware": "spying software",
-    "keylogger": "software that records what you type",
+    **COMPUTER_WORDS,
     "remote-access": "an app that lets someone use this phone from elsewhere",
     "parental-control": "a family or parental-control app",
     "employee-monitoring": "a workplace monitoring app",
@@ -211,8 +210,8 @@ class PhoneScreen(FindingsScreen):
             yield Static(TURN_OFF_USB_DEBUGGING, id="after", markup=False)
         with Horizontal(classes="buttons", id="actions"):
             yield Button("Look for my phone", id="look", compact=True)
-            yield Button("Save to evidence log (Ctrl+S)", id="save", disabled=True, compact=True)
-            yield Button("Back (Esc)", id="back", compact=True)
+            yield Button("Save to evidence Ctrl+S", id="save", disabled=True, compact=True)
+            yield Button("Back Esc", id="back", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:

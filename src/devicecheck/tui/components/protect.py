@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from devicecheck.tui.components.base import BaseModal
@@ -26,7 +26,7 @@ class ProtectModal(BaseModal[bool]):
     BINDINGS = (Binding("escape", "cancel", "Not now"),)
 
     def compose_body(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        with VerticalScroll(id="dialog"):
             yield Static(OFFER_LABEL, classes="title")
             yield Static(EXPLAINED, classes="hint")
             yield Input(placeholder="passphrase (8 characters or more)", password=True, id="first")

@@ -11,7 +11,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Footer, Markdown, ProgressBar, Static
 
 from devicecheck.core.finding_labels import category_label, kind_label
-from devicecheck.tui.components.findings import FindingsScreen, how_serious, how_sure, things
+from devicecheck.tui.components.findings import (
+    WHAT_IT_IS,
+    FindingsScreen,
+    how_serious,
+    how_sure,
+    things,
+)
 from devicecheck.tui.messages import ScanFinished, ScanProgress
 from devicecheck.tui.work import ProgressRelay, guarded, plain_message
 
@@ -37,14 +43,6 @@ CAUTION = (
     "**Caution:** before you stop, uninstall or block anything, the other person may notice. "
     "Save this to the evidence log first, and talk to a helpline about a safe time to act."
 )
-WHAT_IT_IS = {
-    "stalkerware": "an app made to spy on a person",
-    "spyware": "spying software",
-    "keylogger": "software that records what you type",
-    "remote-access": "software that lets someone use this computer from elsewhere",
-    "parental-control": "parental-control software",
-    "employee-monitoring": "workplace monitoring software",
-}
 # How a listed product was matched, by the indicator field it matched on.
 MATCHED_AS = {
     "process_names": "a running program called",
