@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from devicecheck.core.datadir import DataDir
@@ -67,6 +67,7 @@ def _sealed_log(count: int) -> bytes:
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=300), st.integers(min_value=0, max_value=4), st.booleans())
+@example(b'{"box":"', 0, False)  # a torn line that starts like a protected entry: repairable
 def test_verify_append_and_repair_survive_any_garbage(
     garbage: bytes, keep: int, garbage_first: bool
 ) -> None:

@@ -55,8 +55,6 @@ _MAX_KDF_MEMORY = 1 << 30  # 1 GiB: what a header may ask scrypt for
 MAX_PASSPHRASE_FILE_READ = 4096
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 STAGED_SUFFIX = ".dcnew"  # a file's other form while a folder is converted (protect_folder)
-# Folders whose files are never encrypted-looking in a plain folder (sessions are JSON, imports
-# are parsed before they are kept); attached files can be anything, so they are not asked.
 _PRIVATE_FOLDERS = ("sessions", "indicators/imported")
 
 
@@ -320,12 +318,18 @@ def protected_root_of(path: Path) -> Path | None:
 def header_was_removed(root: Path) -> bool:
     """Whether the folder at `root` holds files in the protected form but has no header: then
     the header was removed, and writing plaintext beside them would undo the protection
-    without a word. Every file of a protected folder is encrypted, so the log's first bytes and
-    the first file of a folder of sessions or imports are enough to tell (attachments always
-    come with log entries)."""
+    without a word. Every file of a protected folder is encrypted, so the log's first bytes or
+    `encrypted_files_remain` are enough to tell."""
+    return _starts_with(Path(root) / "evidence" / "log.jsonl", SEALED_LOG_START) or (
+        encrypted_files_remain(root)
+    )
+
+
+def encrypted_files_remain(root: Path) -> bool:
+    """Whether the scan baseline, or the first file of the sessions or of the imported lists,
+    is encrypted (in a plain folder none of them ever is: sessions are JSON, imports are parsed
+    before they are kept; attached files can be anything, and come with log entries anyway)."""
     root = Path(root)
-    if _starts_with(root / "evidence" / "log.jsonl", SEALED_LOG_START):
-        return True
     if _starts_with(root / "scan-baseline.json", FILE_MAGIC):
         return True
     return any(_first_file_is_encrypted(root / folder) for folder in _PRIVATE_FOLDERS)

@@ -173,7 +173,11 @@ class EvidenceLog:
         With `check_form`, a log in the protected form in a folder without its header is
         refused, never written to in plaintext."""
         keys = protection.keys_for(self.root)
-        if keys is None and check_form and protection.header_was_removed(self.root):
+        if (
+            keys is None
+            and check_form
+            and (self._looks_sealed() or protection.encrypted_files_remain(self.root))
+        ):
             raise InvalidDataError(
                 "this data folder was protected but its protection header "
                 f"({protection.HEADER_NAME}) is missing; nothing is written there in plaintext. "
@@ -358,6 +362,22 @@ class EvidenceLog:
         return verify_log(self.path, self.files_dir, receipts)
 
     # --- internals ---------------------------------------------------------------------------
+
+    def _looks_sealed(self) -> bool:
+        """Whether the log's first line is a complete stored protected entry (a torn or damaged
+        first line is left to verify and repair)."""
+        try:
+            with open(self.path, "rb") as handle:
+                first = handle.readline(1 << 20)
+        except OSError:
+            return False
+        if not sealed.looks_sealed(first) or not first.endswith(b"\n"):
+            return False
+        try:
+            sealed.parse_sealed(first[:-1])
+        except LogLineError:
+            return False
+        return True
 
     def _raw(self) -> bytes:
         refuse_planted(self.directory, self.path)

@@ -81,3 +81,7 @@ def open_line(keys: FolderKeys, raw: bytes) -> bytes:
     """The ordinary line inside one stored protected line (without newlines)."""
     value = parse_sealed(raw)
     return open_box(keys, value["seq"], value["prev"], value["box"])
+
+
+def looks_sealed(raw: bytes) -> bool:
+    return raw.startswith(SEALED_START)
