@@ -41,6 +41,9 @@ from devicecheck.tui.components.diary import DiaryScreen
 from devicecheck.tui.components.entry import EntryScreen
 from devicecheck.tui.components.incident import IncidentScreen
 from devicecheck.tui.components.linking import SessionChoiceScreen
+from devicecheck.tui.components.lock import LockScreen
+from devicecheck.tui.components.phone import PhoneScreen
+from devicecheck.tui.components.protect import ProtectModal
 from devicecheck.tui.components.resume import ResumeScreen
 from devicecheck.tui.components.scan import ScanScreen
 from devicecheck.tui.components.setup import WALKTHROUGH_CONSENT, SetupScreen
@@ -184,6 +187,9 @@ async def test_no_screen_shows_command_line_text_or_jargon(data_dir: Path, tmp_p
             "walkthrough": WalkthroughScreen(self_session, checklists),
             "walkthrough, caseworker": WalkthroughScreen(cw, checklists),
             "save a finding": ConfirmScreen("You found a concern", "text", "Save it", "Not now"),
+            "phone": PhoneScreen(),
+            "protect offer": ProtectModal(),
+            "lock": LockScreen(),
         }
         for step, text in {
             "walkthrough": WALKTHROUGH_CONSENT,
@@ -271,8 +277,8 @@ async def test_every_scan_finding_kind_shows_a_plain_label_and_plain_advice(
     async with app.run_test(size=SIZE) as pilot:
         await app.push_screen(ScanScreen(result=result))
         await pilot.pause()
+        details = app.screen.query_one("#finding", Markdown)
         for number in range(len(KINDS)):
-            details = app.screen.query_one("#finding", Markdown)
             await wait_for(pilot, lambda n=number: f"thing-{n}" in details.source)
             texts += screen_texts(app.screen)
             await pilot.press("down")
@@ -285,4 +291,63 @@ async def test_every_scan_finding_kind_shows_a_plain_label_and_plain_advice(
     assert not re.search(r"\b(HIGH|MEDIUM|LOW|high|medium|low)\b", words), "raw levels shown"
     assert "How sure: possible: check it." in words
     assert "even to root" not in words and "denied" not in words.lower()
+    assert not jargon_in(texts)
+
+
+async def test_a_saved_scan_and_session_entries_read_in_words_in_the_diary(
+    data_dir: Path,
+) -> None:
+    """A scan, its findings, an answer and a consent, opened from the diary: no field ids,
+    no True/False, no raw kinds."""
+    from devicecheck.core.scan import save_scan
+    from devicecheck.core.scan.findings import Coverage
+    from devicecheck.core.session_log import record_answer
+    from devicecheck.tui.components.diary import entry_summary, kind_words
+    from devicecheck.tui.components.entry import entry_markdown
+
+    root = DataDir(data_dir)
+    store = SessionStore(root)
+    cw = store.create(mode="caseworker", caseworker=WORKER, checklists=["sample-area"])
+    cw.record_consent("evidence", "explained", "given", WORKER.name)
+    store.save(cw)
+    result = fixed_scan_result()._replace(
+        coverage=(Coverage("process_names", True, "compared with 84 running programs"),)
+    )
+    with EvidenceLog(root) as log:
+        save_scan(result, log, session=cw, store=store)
+    record_answer(root, cw, "sample-item", "no", "checked on Monday")
+    with EvidenceLog(root) as log:
+        log.append(
+            "consent",
+            {
+                "step": "report",
+                "explained": "x",
+                "answer": "given",
+                "recorded_at": "2026-11-30T09:00:00+00:00",
+            },
+            session=cw.id,
+            author=WORKER.name,
+        )
+        entries = list(log.entries())
+    texts = []
+    for entry in entries:
+        texts += [kind_words(entry.kind), entry_summary(entry), entry_markdown(entry, [])]
+    words = "\n".join(texts)
+    for raw in (
+        "process_names",
+        "kind:",
+        "; used",
+        "True",
+        "False",
+        "item_id",
+        "answered_at",
+        "case-note",
+        "finding_count",
+        "not_examined",
+    ):
+        assert raw not in words, raw
+    assert "compared with 84 running programs" in words
+    assert "answered No concern: checked on Monday" in words
+    assert "given: consent to a report" in words
+    assert "How sure: likely" in words.replace("**", "")
     assert not jargon_in(texts)

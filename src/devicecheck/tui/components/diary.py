@@ -15,25 +15,58 @@ from devicecheck.tui.components.base import BaseScreen
 from devicecheck.tui.messages import DiaryLoaded
 from devicecheck.tui.work import guarded, plain_message
 
+# An entry's kind as a person says it (the log's own kind ids otherwise read as words).
+KIND_WORDS = {
+    "amendment": "correction",
+    "case-note": "caseworker's note",
+    "action": "action step",
+    "scan": "scan",
+}
+CONSENT_STEP_WORDS = {
+    "walkthrough": "the questions",
+    "scan": "scanning this computer",
+    "evidence": "keeping evidence",
+    "report": "a report",
+    "phone-scan": "checking the phone",
+}
+
+
+def kind_words(kind: str) -> str:
+    return KIND_WORDS.get(kind, kind.replace("-", " "))
+
 
 def entry_summary(entry: Any) -> str:
     """One line saying what an entry holds."""
+    from devicecheck.core.sessions import ANSWER_LABELS
+
     data = entry.data
-    if entry.kind == "incident":
+    kind = entry.kind
+    if kind == "incident":
         when = f" ({data['when'][:16].replace('T', ' ')})" if data.get("when") else ""
         return f"{data.get('what', '')}{when}"
-    if entry.kind == "finding":
+    if kind == "finding":
         return str(data.get("title") or data.get("app") or "")
-    if entry.kind == "scan":
-        return f"scan of this computer: {data.get('finding_count', 0)} found"
-    if entry.kind == "attachment":
+    if kind == "scan":
+        what = (
+            "check of a phone" if data.get("target") == "android-phone" else "scan of this computer"
+        )
+        return f"{what}: {data.get('finding_count', 0)} found"
+    if kind == "attachment":
         name = data.get("name") or data.get("original_name") or data.get("sha256", "")[:12]
         return f"{name} {data.get('note', '')}".strip()
-    if entry.kind == "amendment":
+    if kind == "amendment":
         return f"correction to entry {data.get('amends_seq', '?')}: {data.get('note', '')}"
-    if entry.kind in ("note", "amendment"):
-        return str(data.get("text") or data.get("note") or "")
-    return ", ".join(f"{key}: {value}" for key, value in data.items() if isinstance(value, str))
+    if kind == "answer":
+        value = str(data.get("value", ""))
+        note = f": {data['note']}" if data.get("note") else ""
+        return f"answered {ANSWER_LABELS.get(value, value)}{note}"
+    if kind == "consent":
+        step = str(data.get("step", ""))
+        return f"{data.get('answer', '')}: consent to {CONSENT_STEP_WORDS.get(step, step)}"
+    if kind == "action":
+        who = f" ({data['who']}, by {data.get('by_when', '-')})" if data.get("who") else ""
+        return f"{data.get('what', '')}{who}"
+    return str(data.get("text") or data.get("note") or data.get("what") or "")
 
 
 def integrity_words(report: Any) -> str:
@@ -100,7 +133,7 @@ class DiaryScreen(BaseScreen):
             table.add_row(
                 str(entry.seq),
                 entry.recorded_at[:16].replace("T", " "),
-                entry.kind,
+                kind_words(entry.kind),
                 entry_summary(entry),
                 key=entry.id,
             )

@@ -30,29 +30,107 @@ FIELD_WORDS = {
     "question": "Question",
     "answer": "Answer",
     "severity": "How serious",
+    "confidence": "How sure",
+    "category": "What it may be",
+    "kind": "Found as",
     "app": "Software",
     "name": "File name",
     "original_name": "File name",
     "size": "Size in bytes",
     "amends_seq": "Corrects entry",
+    "host": "Computer",
+    "platform": "System",
+    "started_at": "Started",
+    "finished_at": "Finished",
+    "examined": "Looked at",
+    "not_examined": "Could not look at",
+    "coverage": "Compared",
+    "indicators": "Lists of known software used",
+    "limits": "What it cannot rule out",
+    "finding_count": "Things found",
+    "matched": "Matched",
+    "process": "Program",
+    "source": "Listed by",
+    "detail": "Details",
+    "advice": "What to do",
 }
 # Internal links and check values: they mean nothing read aloud, and reports carry them.
-HIDDEN_FIELDS = frozenset({"amends", "sha256", "stored_as", "item_id", "checklist_id", "origin"})
+HIDDEN_FIELDS = frozenset(
+    {"amends", "sha256", "stored_as", "item_id", "checklist_id", "origin", "app_id", "scan_entry"}
+)
+
+
+def _examined_words(value: dict[str, Any]) -> str:
+    from devicecheck.core.report.model import EXAMINED_LABELS
+
+    return "; ".join(
+        f"{EXAMINED_LABELS.get(key, key.replace('_', ' '))}: {_value_words(count)}"
+        for key, count in value.items()
+    )
+
+
+def _field_words(key: str, value: Any) -> str:
+    """One field of an entry in words: scan and finding records have their own shapes."""
+    from devicecheck.core.finding_labels import category_label, kind_label
+    from devicecheck.tui.components.findings import how_serious, how_sure
+    from devicecheck.tui.components.scan import plain_reason
+
+    if key == "examined" and isinstance(value, dict):
+        return _examined_words(value)
+    if key == "not_examined" and isinstance(value, list):
+        return (
+            "; ".join(
+                f"{item.get('what', '')}: {plain_reason(str(item.get('reason', '')))}"
+                for item in value
+                if isinstance(item, dict)
+            )
+            or "none"
+        )
+    if key == "coverage" and isinstance(value, list):
+        return "; ".join(str(item.get("how", "")) for item in value if isinstance(item, dict))
+    if key in ("indicators", "source") and isinstance(value, (list, dict)):
+        sources = value if isinstance(value, list) else [value]
+        return "; ".join(
+            str(item.get("name") or item.get("id") or "")
+            for item in sources
+            if isinstance(item, dict)
+        )
+    if key == "matched" and isinstance(value, dict):
+        return str(value.get("value") or value.get("indicator") or "-")
+    if key == "process" and isinstance(value, dict):
+        return f"{value.get('name', '')} (running as number {value.get('pid', '-')})"
+    if key == "confidence" and isinstance(value, str):
+        return how_sure(value)
+    if key == "severity" and isinstance(value, str):
+        return how_serious(value, in_full=True)
+    if key == "category" and isinstance(value, str):
+        return category_label(value)
+    if key == "kind" and isinstance(value, str):
+        return kind_label(value)
+    return _value_words(value)
 
 
 def _value_words(value: Any) -> str:
     if isinstance(value, dict):
-        return "; ".join(f"{key}: {_value_words(inner)}" for key, inner in value.items())
+        return "; ".join(
+            f"{FIELD_WORDS.get(key, key.replace('_', ' '))}: {_value_words(inner)}"
+            for key, inner in value.items()
+            if key not in HIDDEN_FIELDS
+        )
     if isinstance(value, list):
         return "; ".join(_value_words(inner) for inner in value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     return "-" if value in (None, "") else str(value)
 
 
 def entry_markdown(entry: Any, corrections: list[Any]) -> str:
+    from devicecheck.tui.components.diary import kind_words
+
     when = entry.recorded_at[:16].replace("T", " ")
     who = "you" if entry.author == "self" else entry.author
     lines = [
-        f"## Entry {entry.seq}: {entry.kind}",
+        f"## Entry {entry.seq}: {kind_words(entry.kind)}",
         "",
         f"Recorded {when} UTC by {who}.",
         "",
@@ -61,7 +139,7 @@ def entry_markdown(entry: Any, corrections: list[Any]) -> str:
         if key in HIDDEN_FIELDS:
             continue
         label = FIELD_WORDS.get(key, key.replace("_", " ").capitalize())
-        lines.append(f"- **{label}:** {_value_words(value)}")
+        lines.append(f"- **{label}:** {_field_words(key, value)}")
     lines += ["", "## Corrections added later", ""]
     if not corrections:
         lines.append("None. The entry itself is never changed; a correction is a new entry.")

@@ -110,9 +110,10 @@ class FindingsScreen(BaseScreen):
         from devicecheck.tui.components.linking import choose_session
 
         count = len(self.result.findings)
+        found = f"and the {things(count)} it found" if count else "(it found nothing)"
         confirm_write(
             self,
-            f"{self.SAVE_WHAT} and the {things(count)} it found.",
+            f"{self.SAVE_WHAT} {found}.",
             lambda: with_consent(
                 self,
                 self.session,
