@@ -3,8 +3,11 @@ in the text a US survivor reads (the sources, which are citations, are not print
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import run_cli
 
@@ -24,7 +27,9 @@ def test_a_us_walk_names_no_uk_number_or_uk_charity(tmp_path: Path) -> None:
 def _checklist_with(tmp_path: Path, why: str) -> Path:
     sample = Path(__file__).parent / "data" / "sample-checklist.yaml"
     text = sample.read_text(encoding="utf-8").replace(
-        "why: Someone with a device on your account can see what you do.", f"why: {why}", 1
+        "why: Someone with a device on your account can see what you do.",
+        f"why: {json.dumps(why, ensure_ascii=False)}",
+        1,
     )
     assert why in text
     target = tmp_path / "area.yaml"
@@ -68,3 +73,13 @@ def test_a_canadian_walk_sends_people_to_their_own_province_first(tmp_path: Path
     assert "talk to a victim service in your province" in words
     assert "or in British Columbia and Yukon, VictimLinkBC (1-800-563-0808)" in words
     assert "talk to VictimLinkBC" not in words  # never the one province's line alone
+
+
+@pytest.mark.parametrize(
+    "placeholder", ["{help: stalking}", "{help:STALKING}", "{help:}", "{Emergency}", "{help:a,,b}"]
+)
+def test_validate_rejects_a_misspelt_placeholder(tmp_path: Path, placeholder: str) -> None:
+    checklist = _checklist_with(tmp_path, f"Talk to {placeholder} first.")
+    result = run_cli("checklists", "validate", str(checklist), data_dir=tmp_path / "data")
+    assert result.returncode != 0, placeholder
+    assert "misspelt placeholder" in result.stdout + result.stderr, placeholder

@@ -533,7 +533,7 @@ class _FileParser:
 
     def _check_prose(self, fields: dict[str, tuple[yaml.Node, yaml.Node]], what: str) -> None:
         """No phone numbers in item text, and help placeholders that name known roles."""
-        from devicecheck.core.helplines import unknown_placeholder_roles
+        from devicecheck.core.helplines import malformed_placeholders, unknown_placeholder_roles
 
         nodes = [fields[name][1] for name in (*_ITEM_TEXT_FIELDS, "caution") if name in fields]
         if "steps" in fields and isinstance(fields["steps"][1], yaml.MappingNode):
@@ -549,6 +549,8 @@ class _FileParser:
                 )
             for role in unknown_placeholder_roles(node.value):
                 self._at(node, f"{what} names an unknown help role {role!r} in a placeholder")
+            for placeholder in malformed_placeholders(node.value):
+                self._at(node, f"{what} has a misspelt placeholder {placeholder!r}")
 
     def _steps(self, node: yaml.Node, what: str) -> tuple[tuple[str, str], ...]:
         if not isinstance(node, yaml.MappingNode):

@@ -35,6 +35,9 @@ DEFAULT_HELP_ROLES: tuple[str, ...] = ("stalking", "domestic-abuse")
 # `{help:stalking}`, `{help:stalking,domestic-abuse}`, `{emergency}` (the number) and
 # `{emergency-notes}` (the region's notes on calling, e.g. a silent call) in checklist text.
 HELP_PLACEHOLDER = re.compile(r"\{help:([a-z-]+(?:,[a-z-]+)*)\}|\{(emergency(?:-notes)?)\}")
+# Anything that looks like a placeholder: one that HELP_PLACEHOLDER does not take whole would be
+# printed as it stands ("{help: stalking}") instead of naming help.
+_PLACEHOLDER_LIKE = re.compile(r"\{\s*(?:help|emergency)[^{}]*\}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -265,4 +268,13 @@ def unknown_placeholder_roles(text: str) -> list[str]:
         if match.group(1)
         for role in match.group(1).split(",")
         if role not in ROLE_FALLBACKS
+    ]
+
+
+def malformed_placeholders(text: str) -> list[str]:
+    """Placeholder-like text that fill_help would leave as it is (for the validator)."""
+    return [
+        match.group(0)
+        for match in _PLACEHOLDER_LIKE.finditer(text)
+        if not HELP_PLACEHOLDER.fullmatch(match.group(0))
     ]
