@@ -83,3 +83,12 @@ def test_validate_rejects_a_misspelt_placeholder(tmp_path: Path, placeholder: st
     result = run_cli("checklists", "validate", str(checklist), data_dir=tmp_path / "data")
     assert result.returncode != 0, placeholder
     assert "misspelt placeholder" in result.stdout + result.stderr, placeholder
+
+
+def test_us_advice_names_a_us_line_for_stalking_too() -> None:
+    from devicecheck.core.helplines import help_phrase, line_for_role
+
+    line = line_for_role("US", "stalking")
+    assert line is not None and line.number == "855-484-2846"
+    assert line.source.startswith("https://ovc.ojp.gov/")
+    assert help_phrase("US").startswith("the VictimConnect Resource Center (855-484-2846) or ")
