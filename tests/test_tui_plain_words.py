@@ -351,3 +351,21 @@ async def test_a_saved_scan_and_session_entries_read_in_words_in_the_diary(
     assert "given: consent to a report" in words
     assert "How sure: likely" in words.replace("**", "")
     assert not jargon_in(texts)
+
+
+def test_the_summary_names_saved_findings_by_label_and_where_they_came_from(
+    data_dir: Path,
+) -> None:
+    from devicecheck.core.helplines import region_for
+    from devicecheck.tui.components.summary import summary_markdown
+
+    session = SessionStore(DataDir(data_dir)).create(checklists=["sample-area"])
+    base = fixed_scan_result().findings[0].to_dict()
+    session.findings += [
+        {**base, "kind": "input-capture", "app": "keysnoop", "origin": "scan"},
+        {**base, "kind": "package", "app": "Watchware", "origin": "phone-scan"},
+    ]
+    text = summary_markdown(session, load_checklists([SAMPLE]).checklists, region_for("GB"))
+    assert "keysnoop** (found by the scan of this computer: keyboard reading, likely)" in text
+    assert "Watchware** (found by the phone check: app, likely)" in text
+    assert "input-capture" not in text and "found by the scan, high" not in text

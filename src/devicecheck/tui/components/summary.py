@@ -45,6 +45,18 @@ def _concern_lines(item: Item, answer: Any, region_code: str) -> list[str]:
     return lines
 
 
+def _found_by(finding: dict[str, Any]) -> str:
+    """Where a saved finding came from and what it is, in words (never its kind id)."""
+    from devicecheck.core.finding_labels import kind_label
+    from devicecheck.tui.components.findings import how_sure
+
+    phone = finding.get("origin") == "phone-scan"
+    where = "found by the phone check" if phone else "found by the scan of this computer"
+    kind = kind_label(str(finding.get("kind", "")), phone=phone)
+    sure = how_sure(str(finding.get("confidence", "")))
+    return f"{where}: {kind}, {sure}" if kind else f"{where}, {sure}"
+
+
 def summary_markdown(session: Session, checklists: Sequence[Checklist], region: Region) -> str:
     items = {item.id: item for checklist in checklists for item in checklist.all_items()}
     concerns = [
@@ -65,7 +77,7 @@ def summary_markdown(session: Session, checklists: Sequence[Checklist], region: 
         for item, answer in group:
             parts += _concern_lines(item, answer, region.code)
         for finding in found:
-            parts.append(f"- **{finding.get('app', 'Software')}** (found by the scan, {severity})")
+            parts.append(f"- **{finding.get('app', 'Software')}** ({_found_by(finding)})")
             if finding.get("advice"):
                 parts.append(f"  - Next step: {plain_message(str(finding['advice']))}")
     parts += [
