@@ -227,7 +227,10 @@ def test_corrupt_locked_and_odd_databases_are_not_examined_never_a_traceback(tmp
     outcome = scan_history(home, "linux", one_app_set("mspy.com"))
     assert time.monotonic() - started < 10
     reasons = {item.what: item.reason for item in outcome.not_examined}
-    assert "it could not be read: it may be damaged" in reasons["browser history (Chrome, profile Default)"]
+    assert (
+        "it could not be read: it may be damaged"
+        in reasons["browser history (Chrome, profile Default)"]
+    )
     assert "not a regular file" in reasons["browser history (Chrome, profile Profile 1)"]
     assert "no such column" in reasons["browser history (Chrome, profile Profile 2)"]
     if os.geteuid() != 0:
