@@ -66,3 +66,32 @@ class EntryLoaded(Message):
         super().__init__()
         self.entry = entry  # devicecheck.core.evidence.Entry
         self.corrections = corrections  # its amendment entries, oldest first
+
+
+class PhoneLooked(Message):
+    """What `adb devices -l` showed: `state` is ready, none, unauthorized, several, offline or
+    no-adb; `serial` is the phone to check when ready; `detail` words for no-adb."""
+
+    def __init__(self, state: str, serial: str | None = None, detail: str = "") -> None:
+        super().__init__()
+        self.state = state
+        self.serial = serial
+        self.detail = detail
+
+
+class PhoneProgress(Message):
+    def __init__(self, what: str, number: int, total: int) -> None:
+        super().__init__()
+        self.what = what
+        self.number = number
+        self.total = total
+
+
+class PhoneChecked(Message):
+    """The check finished, or stopped part-way (`stopped` says why; `result` holds what was
+    read)."""
+
+    def __init__(self, result: Any, stopped: str = "") -> None:
+        super().__init__()
+        self.result = result  # PhoneScanResult
+        self.stopped = stopped

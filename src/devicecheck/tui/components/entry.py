@@ -72,8 +72,7 @@ def _examined_words(value: dict[str, Any]) -> str:
 def _field_words(key: str, value: Any) -> str:
     """One field of an entry in words: scan and finding records have their own shapes."""
     from devicecheck.core.finding_labels import category_label, kind_label
-    from devicecheck.tui.components.findings import how_serious, how_sure
-    from devicecheck.tui.components.scan import plain_reason
+    from devicecheck.tui.components.findings import how_serious, how_sure, plain_reason
 
     if key == "examined" and isinstance(value, dict):
         return _examined_words(value)

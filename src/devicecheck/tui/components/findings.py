@@ -5,6 +5,7 @@ serious, and does the saving."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from textual import on, work
@@ -13,7 +14,7 @@ from textual.widgets import Button, DataTable, Markdown, Static
 
 from devicecheck.tui.components.base import BaseScreen
 from devicecheck.tui.messages import EvidenceSaved
-from devicecheck.tui.work import guarded
+from devicecheck.tui.work import guarded, plain_message
 
 # How a finding's confidence and severity are said to a person.
 HOW_SURE = {"high": "very likely", "medium": "likely", "low": "possible: check it"}
@@ -34,6 +35,30 @@ WHAT_IT_IS = {
     "parental-control": "parental-control software",
     "employee-monitoring": "workplace monitoring software",
 }
+
+
+_ACCESS_DENIED = re.compile(r"(access|permission) denied( even to root)?", re.IGNORECASE)
+
+
+def plain_reason(reason: str) -> str:
+    """Why something was not examined, without system words."""
+    reason = _ACCESS_DENIED.sub("this computer did not let devicecheck look", reason)
+    return plain_message(reason.replace("root", "an administrator"))
+
+
+def limits_markdown(result: Any, not_read: str, cannot_see: str) -> str:
+    """What a scan or phone check could not read (headed `not_read`) and what it cannot rule
+    out (headed `cannot_see`)."""
+    lines = []
+    if result.not_examined:
+        lines += [f"### {not_read}", ""]
+        for item in result.not_examined:
+            count = f" ({item.count})" if getattr(item, "count", 1) > 1 else ""
+            lines.append(f"- {item.what}{count}: {plain_reason(item.reason)}")
+        lines.append("")
+    lines += [f"### {cannot_see}", ""]
+    lines += [f"- {limit}" for limit in result.limits]
+    return "\n".join(lines)
 
 
 def how_sure(confidence: str) -> str:

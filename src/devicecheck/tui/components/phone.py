@@ -12,13 +12,19 @@ from typing import TYPE_CHECKING, Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Footer, Markdown, ProgressBar, Static
 
 from devicecheck.core.finding_labels import category_label
 from devicecheck.tui.components.findings import WHAT_IT_IS as COMPUTER_WORDS
-from devicecheck.tui.components.findings import FindingsScreen, how_serious, how_sure, things
+from devicecheck.tui.components.findings import (
+    FindingsScreen,
+    how_serious,
+    how_sure,
+    limits_markdown,
+    things,
+)
+from devicecheck.tui.messages import PhoneChecked, PhoneLooked, PhoneProgress
 from devicecheck.tui.work import guarded, plain_message
 
 if TYPE_CHECKING:
@@ -94,35 +100,6 @@ SHORT_WHAT = {
 }
 
 
-class PhoneLooked(Message):
-    """What `adb devices -l` showed: `state` is ready, none, unauthorized, several, offline or
-    no-adb; `serial` is the phone to check when ready; `detail` words for no-adb."""
-
-    def __init__(self, state: str, serial: str | None = None, detail: str = "") -> None:
-        super().__init__()
-        self.state = state
-        self.serial = serial
-        self.detail = detail
-
-
-class PhoneProgress(Message):
-    def __init__(self, what: str, number: int, total: int) -> None:
-        super().__init__()
-        self.what = what
-        self.number = number
-        self.total = total
-
-
-class PhoneChecked(Message):
-    """The check finished, or stopped part-way (`stopped` says why; `result` holds what was
-    read)."""
-
-    def __init__(self, result: Any, stopped: str = "") -> None:
-        super().__init__()
-        self.result = result  # PhoneScanResult
-        self.stopped = stopped
-
-
 class _ProgressRelay:
     def __init__(self, target: PhoneScreen) -> None:
         self.target = target
@@ -166,17 +143,6 @@ def finding_markdown(finding: PhoneFinding) -> str:
         lines.append(f"- Access it holds: {access_labels(finding.access)}")
     lines.append(f"- Listed by: {finding.source.get('name', finding.source.get('id', '-'))}")
     lines += ["", finding.advice, "", CAUTION]
-    return "\n".join(lines)
-
-
-def limits_markdown(result: PhoneScanResult) -> str:
-    lines = []
-    if result.not_examined:
-        lines += ["### Not read", ""]
-        lines += [f"- {item.what}: {plain_message(item.reason)}" for item in result.not_examined]
-        lines.append("")
-    lines += ["### What a check over USB cannot see", ""]
-    lines += [f"- {limit}" for limit in result.limits]
     return "\n".join(lines)
 
 
@@ -358,7 +324,9 @@ class PhoneScreen(FindingsScreen):
         if stopped:
             status = f"The check did not finish: {stopped} {status}"
         self.query_one("#status", Static).update(status)
-        self.query_one("#limits", Markdown).update(limits_markdown(result))
+        self.query_one("#limits", Markdown).update(
+            limits_markdown(result, "Not read", "What a check over USB cannot see")
+        )
         self.query_one("#after", Static).display = True
         self.show_findings(result.findings)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -16,6 +15,7 @@ from devicecheck.tui.components.findings import (
     FindingsScreen,
     how_serious,
     how_sure,
+    limits_markdown,
     things,
 )
 from devicecheck.tui.messages import ScanFinished, ScanProgress
@@ -58,7 +58,6 @@ MATCHED_AS = {
     "packages": "an app called",
     "extension_id": "a browser extension with the id",
 }
-_ACCESS_DENIED = re.compile(r"(access|permission) denied( even to root)?", re.IGNORECASE)
 
 
 def is_sign(finding: Finding) -> bool:
@@ -72,12 +71,6 @@ def matched_words(finding: Finding) -> str:
         return f"{matched.indicator}: {matched.value}" if matched.indicator else matched.value
     lead = MATCHED_AS.get(matched.field, "a match on")
     return f"{lead} {matched.value}"
-
-
-def plain_reason(reason: str) -> str:
-    """Why something was not examined, without system words."""
-    reason = _ACCESS_DENIED.sub("this computer did not let devicecheck look", reason)
-    return plain_message(reason.replace("root", "an administrator"))
 
 
 def finding_markdown(finding: Finding) -> str:
@@ -102,19 +95,6 @@ def finding_markdown(finding: Finding) -> str:
     if finding.detail.get("location"):
         lines.append(f"- Where: {finding.detail['location']}")
     lines += ["", plain_message(finding.advice), "", CAUTION]
-    return "\n".join(lines)
-
-
-def limits_markdown(result: ScanResult) -> str:
-    lines = []
-    if result.not_examined:
-        lines += ["### Not examined", ""]
-        for item in result.not_examined:
-            count = f" ({item.count})" if item.count > 1 else ""
-            lines.append(f"- {item.what}{count}: {plain_reason(item.reason)}")
-        lines.append("")
-    lines += ["### What this scan cannot rule out", ""]
-    lines += [f"- {limit}" for limit in result.limits]
     return "\n".join(lines)
 
 
@@ -200,7 +180,9 @@ class ScanScreen(FindingsScreen):
                 "see below."
             )
         self.query_one("#status", Static).update(status)
-        self.query_one("#limits", Markdown).update(limits_markdown(result))
+        self.query_one("#limits", Markdown).update(
+            limits_markdown(result, "Not examined", "What this scan cannot rule out")
+        )
         self.show_findings(result.findings)
 
     def finding_markdown(self, finding: Finding) -> str:
