@@ -369,3 +369,30 @@ def test_the_summary_names_saved_findings_by_label_and_where_they_came_from(
     assert "keysnoop** (found by the scan of this computer: keyboard reading, likely)" in text
     assert "Watchware** (found by the phone check: app, likely)" in text
     assert "input-capture" not in text and "found by the scan, high" not in text
+
+
+def test_a_phone_finding_the_check_made_itself_is_not_said_to_be_listed() -> None:
+    from devicecheck.core.phone.findings import PhoneFinding
+    from devicecheck.core.scan.findings import Match
+    from devicecheck.tui.components.phone import finding_markdown
+
+    def finding(source: dict[str, str]) -> PhoneFinding:
+        return PhoneFinding(
+            kind="access",
+            app="net.fitsync.tracker",
+            category="dangerous-access",
+            severity="high",
+            confidence="medium",
+            matched=Match("accessibility", "permissions", "accessibility"),
+            advice="Record it first.",
+            source=source,
+        )
+
+    own = finding_markdown(
+        finding({"id": "phone-access", "name": "devicecheck phone access check"})
+    )
+    listed = finding_markdown(finding({"id": "echap", "name": "Echap stalkerware indicators"}))
+    assert "Listed by: no list; the check saw it on the phone" in own
+    assert "phone access check" not in own
+    assert "Listed by: Echap stalkerware indicators" in listed
+    assert "How serious: serious if you did not expect it. How sure: likely." in own

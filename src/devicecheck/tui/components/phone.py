@@ -85,6 +85,9 @@ WHAT_IT_IS = {
     "device-management": "someone else's management of the phone",
 }
 
+# Findings the phone check makes itself (not entries of a list of known software).
+OWN_CHECKS = frozenset({"phone-access", "phone-disguise", "phone-settings"})
+
 SHORT_WHAT = {
     "stalkerware": "stalkerware",
     "spyware": "spyware",
@@ -141,7 +144,10 @@ def finding_markdown(finding: PhoneFinding) -> str:
         from devicecheck.core.phone.access import access_labels
 
         lines.append(f"- Access it holds: {access_labels(finding.access)}")
-    lines.append(f"- Listed by: {finding.source.get('name', finding.source.get('id', '-'))}")
+    if finding.source.get("id") in OWN_CHECKS:
+        lines.append("- Listed by: no list; the check saw it on the phone")
+    else:
+        lines.append(f"- Listed by: {finding.source.get('name') or finding.source.get('id', '-')}")
     lines += ["", finding.advice, "", CAUTION]
     return "\n".join(lines)
 
