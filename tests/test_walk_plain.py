@@ -82,3 +82,15 @@ def test_a_caseworker_session_follows_the_evidence_consent(data_dir: Path) -> No
     assert answers_in_log(data_dir, declined.id) == []
     assert answers_in_log(data_dir, given.id) == ["no"]
     assert store.load(declined.id).answers  # kept in the session all the same
+
+
+def test_every_line_before_the_first_answer_fits_80_columns(data_dir: Path) -> None:
+    """The plain walk's own lines (notices, the estimate, the prompt) are never broken mid-word
+    by an 80-column terminal."""
+    result = run_cli("walk", "--plain", "--essentials", data_dir=data_dir, input="q\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.replace("> ", "\n").splitlines()
+    assert [line for line in lines if len(line) > 80] == []
+    prompt = [line for line in lines if line.startswith(("Answer y", "a note may"))]
+    assert len(prompt) == 2, prompt
+    assert "What this walk prints stays in this terminal window" in result.stdout

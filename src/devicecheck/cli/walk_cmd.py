@@ -20,7 +20,11 @@ if TYPE_CHECKING:
     from devicecheck.core.sessions import Session
 
 ANSWER_KEYS = {"y": "yes", "n": "no", "u": "unsure", "s": "skip"}
-PROMPT = "Answer y (found a concern), n (no), u (not sure), s (skip) or q (stop); a note may follow after a space."
+# Two lines, each under 80 columns: a terminal would otherwise break a word in two.
+PROMPT = (
+    "Answer y (found a concern), n (no), u (not sure), s (skip) or q (stop);\n"
+    "a note may follow after a space."
+)
 STOP = object()  # the person typed q
 STOP_NOTICE = (
     "What this walk prints stays in this terminal window and its scrollback. To stop at any "
@@ -38,6 +42,20 @@ ANSWERS_NOT_KEPT_AS_EVIDENCE = (
     "The client has not agreed to evidence being kept, so answers stay in this session only "
     "and are not added to the evidence log."
 )
+
+
+def wrapped_lines(text: str, width: int = 79) -> str:
+    """`text` with every line longer than `width` wrapped at spaces (indent kept)."""
+    import textwrap
+
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        out.append(textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False))
+    return "\n".join(out)
 
 
 def evidence_notice(session: Session) -> str:
@@ -147,7 +165,11 @@ def _walk(
     )
 
     region = region_of(args)
-    emit = stdout.write
+
+    def emit(text: str) -> None:
+        """Write `text`, each line wrapped to 79 columns so no terminal breaks a word."""
+        stdout.write(wrapped_lines(text))
+
     emit(f"{region.emergency.text}\n")
     for note in region.emergency.notes:
         emit(f"{note}\n")
