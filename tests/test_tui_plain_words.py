@@ -396,3 +396,17 @@ def test_a_phone_finding_the_check_made_itself_is_not_said_to_be_listed() -> Non
     assert "phone access check" not in own
     assert "Listed by: Echap stalkerware indicators" in listed
     assert "How serious: serious if you did not expect it. How sure: likely." in own
+
+
+async def test_the_scan_progress_names_an_extra_check_in_words(data_dir: Path) -> None:
+    from devicecheck.tui.messages import ScanProgress
+
+    app = DeviceCheckApp(data_dir=str(data_dir), checklist_paths=[SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = ScanScreen(result=fixed_scan_result())
+        await app.push_screen(screen)
+        await pilot.pause()
+        screen.post_message(ScanProgress("browser_history", 1, 3))
+        await pilot.pause(0.2)
+        status = static_text(screen.query_one("#status", Static))
+    assert "Checking browser history (1 of 3)" in status and "_" not in status
