@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from devicecheck.core.datadir import DataDir
 from devicecheck.core.indicators.model import IndicatorSet, SourceInfo
 from devicecheck.core.scan import run_scan
-from devicecheck.core.scan.checks import EXTRA_CHECKS, stage_name
+from devicecheck.core.scan.checks import EXTRA_CHECKS, checks_for, stage_name
 from devicecheck.core.scan.findings import (
     KINDS,
     CheckOutcome,
@@ -306,3 +308,18 @@ def test_a_kind_one_check_used_still_says_where_another_could_not_look(tmp_path:
         "compared with the hosts file (/etc/hosts); not compared with browser history: no "
         "browser history was found or readable"
     )
+
+
+def test_a_platform_check_runs_and_is_imported_only_on_its_platform():
+    from devicecheck.core.scan.macos_privacy import check_macos_privacy
+
+    assert check_macos_privacy in checks_for("darwin")
+    assert check_macos_privacy not in checks_for("linux")
+    assert check_macos_privacy not in EXTRA_CHECKS
+    assert checks_for("linux") == EXTRA_CHECKS
+    probe = (
+        "import sys; import devicecheck.core.scan.engine; "
+        "print('devicecheck.core.scan.macos_privacy' in sys.modules)"
+    )
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert shown.stdout.strip() == "False", shown.stderr

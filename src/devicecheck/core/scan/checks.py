@@ -12,11 +12,15 @@ check reads only, never changes anything, never uses the network, and reports a 
 could not read as `NotExamined(what, reason)` instead of raising. Should a check raise all
 the same, the engine lists that check as not examined, with the error, and goes on.
 
-To add a check: import its function here and append it to `EXTRA_CHECKS` (one line each).
+To add a check: import its function here and append it to `EXTRA_CHECKS` (one line each). A
+check that runs on one platform only goes in `PLATFORM_CHECKS` instead, with that platform: its
+module is imported only by a scan of that platform (as the CLI imports only the module of the
+command it runs). `checks_for(platform)` is the list a scan of `platform` runs.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from devicecheck.core.scan.baseline import check_baseline
@@ -26,7 +30,6 @@ from devicecheck.core.scan.findings import CheckOutcome, ScanContext
 from devicecheck.core.scan.hidden import check_hidden
 from devicecheck.core.scan.hosts_file import check_hosts_file
 from devicecheck.core.scan.input_capture import check_input_capture
-from devicecheck.core.scan.macos_privacy import check_macos_privacy
 from devicecheck.core.scan.traffic_capture import check_traffic_capture
 from devicecheck.core.scan.way_in import check_way_in
 
@@ -40,8 +43,22 @@ EXTRA_CHECKS.append(check_input_capture)
 EXTRA_CHECKS.append(check_hidden)
 EXTRA_CHECKS.append(check_way_in)
 EXTRA_CHECKS.append(check_traffic_capture)
-EXTRA_CHECKS.append(check_macos_privacy)
 EXTRA_CHECKS.append(check_baseline)
+
+# (platform as in sys.platform, module, function): run after EXTRA_CHECKS on that platform only.
+PLATFORM_CHECKS: list[tuple[str, str, str]] = [
+    ("darwin", "devicecheck.core.scan.macos_privacy", "check_macos_privacy"),
+]
+
+
+def checks_for(platform: str) -> list[Check]:
+    """The extra checks a scan of `platform` runs: EXTRA_CHECKS, then that platform's own."""
+    own = [
+        getattr(importlib.import_module(module), function)
+        for only_on, module, function in PLATFORM_CHECKS
+        if only_on == platform
+    ]
+    return [*EXTRA_CHECKS, *own]
 
 
 def stage_name(check: Check) -> str:
@@ -49,4 +66,12 @@ def stage_name(check: Check) -> str:
     return getattr(check, "__name__", "check").removeprefix("check_")
 
 
-__all__ = ["EXTRA_CHECKS", "Check", "CheckOutcome", "ScanContext", "stage_name"]
+__all__ = [
+    "EXTRA_CHECKS",
+    "PLATFORM_CHECKS",
+    "Check",
+    "CheckOutcome",
+    "ScanContext",
+    "checks_for",
+    "stage_name",
+]

@@ -3,7 +3,7 @@
 The connections are read on a second thread from `begin_scan` on, while this one loads the
 indicators and reads the processes and start-up entries (the kernel takes ~10 ms to produce
 /proc/net/tcp, without holding Python's lock); everything is checked and reported in the order
-above. Then every check in `core.scan.checks.EXTRA_CHECKS` runs, each given a `ScanContext`,
+above. Then every check of `core.scan.checks.checks_for(platform)` runs, each given a `ScanContext`,
 and what each returns is merged into the result.
 """
 
@@ -19,7 +19,7 @@ from devicecheck.core.clock import utc_now
 from devicecheck.core.indicators.model import IndicatorSet
 from devicecheck.core.scan.autostart import AutostartRoots, check_autostart, collect_autostart
 from devicecheck.core.scan.baseline import record_baseline
-from devicecheck.core.scan.checks import EXTRA_CHECKS, Check, stage_name
+from devicecheck.core.scan.checks import Check, checks_for, stage_name
 from devicecheck.core.scan.connections import check_connections, observe_connections
 from devicecheck.core.scan.coverage import complete_coverage, core_coverage, detectable_products
 from devicecheck.core.scan.findings import (
@@ -77,7 +77,7 @@ class ScanInProgress:
         home: Path | None = None,
         checks: list[Check] | None = None,
     ) -> ScanResult:
-        """Processes, connections, start-up entries, then `checks` (default: EXTRA_CHECKS).
+        """Processes, connections, start-up entries, then `checks` (default: `checks_for(platform)`).
 
         `region` words the advice (its help lines); `data_dir` is where a check may keep or
         read what it needs (None: nothing kept); `home` is the person's home folder.
@@ -126,7 +126,7 @@ class ScanInProgress:
             autostart_entries=tuple(collected.entries),
             findings=tuple(findings),
         )
-        for check in EXTRA_CHECKS if checks is None else checks:
+        for check in checks_for(platform) if checks is None else checks:
             outcome = _run_check(check, context, observer)
             findings += outcome.findings
             for key, count in outcome.examined.items():
