@@ -14,11 +14,12 @@ from textual.app import App
 from textual.binding import Binding
 
 from devicecheck.core.datadir import DataDir
-from devicecheck.core.helplines import Region, region_for
+from devicecheck.core.emergency_lines import EmergencyWords, emergency_words
 from devicecheck.tui.work import plain_message
 
 if TYPE_CHECKING:
     from devicecheck.core.checklists import ChecklistSet
+    from devicecheck.core.helplines import Region
     from devicecheck.core.sessions import Session, SessionStore
 
 HERE = Path(__file__).resolve().parent
@@ -52,7 +53,10 @@ class DeviceCheckApp(App[str]):
 
         self.idle_lock = IdleLock(self, idle_lock_seconds or IDLE_LOCK_SECONDS)
         self.data_dir = data_dir if isinstance(data_dir, DataDir) else DataDir.resolve(data_dir)
-        self.region: Region = region_for(region)
+        # What the first frame shows (an unknown region is refused here, in one line); the
+        # region's full help lines are read when a screen first needs them (`region`).
+        self.emergency: EmergencyWords = emergency_words(region, self.data_dir)
+        self._region: Region | None = None
         self.start_session_id = session_id
         self.checklist_paths = list(checklist_paths) if checklist_paths else None
         self.indicators = indicators  # an IndicatorSet to scan with instead of the loaded ones
@@ -62,6 +66,15 @@ class DeviceCheckApp(App[str]):
         self.current_session: Session | None = None
 
     # --- what the screens share -------------------------------------------------------------
+
+    @property
+    def region(self) -> Region:
+        """The region's help lines, from `data/helplines.yaml` (read once, after the first frame)."""
+        if self._region is None:
+            from devicecheck.core.helplines import region_for
+
+            self._region = region_for(self.emergency.code)
+        return self._region
 
     @property
     def store(self) -> SessionStore:
@@ -100,14 +113,16 @@ class DeviceCheckApp(App[str]):
         self.run_worker(self._preload, thread=True, exit_on_error=False, group="preload")
 
     def _preload(self) -> None:
+        from devicecheck.core.emergency_lines import keep_compiled_lines
         from devicecheck.core.walkthrough import essentials_order, reading_minutes, walk_order
         from devicecheck.errors import DeviceCheckError
 
+        keep_compiled_lines(self.data_dir)  # for the next start's first frame
         try:
             checklists = self.checklists().checklists
         except DeviceCheckError:  # reported when a walkthrough is chosen
             return
-        code = self.region.code
+        code = self.emergency.code
         essentials = essentials_order(checklists, (), {})
         estimates = (
             (len(essentials), reading_minutes(essentials, (), code) if essentials else 0),

@@ -24,7 +24,7 @@ class SafetyStripMixin:
         return cast("DeviceCheckApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield SafetyStrip(self.devicecheck.region.emergency.text)
+        yield SafetyStrip(self.devicecheck.emergency.text)
         yield from self.compose_body()
 
     def compose_body(self) -> ComposeResult:

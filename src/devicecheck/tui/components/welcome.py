@@ -54,10 +54,10 @@ class WelcomeScreen(BaseScreen):
     )
 
     def compose_body(self) -> ComposeResult:
-        region = self.devicecheck.region
+        emergency = self.devicecheck.emergency
         with VerticalScroll(id="welcome"):
-            yield Static(region.emergency.text, id="emergency", markup=False)
-            for note in region.emergency.notes:
+            yield Static(emergency.text, id="emergency", markup=False)
+            for note in emergency.notes:
                 yield Static(note, classes="hint", markup=False)
             yield Static(
                 "Quick exit: Ctrl+X or F12 closes this at once and clears the screen. Your "
