@@ -136,12 +136,20 @@ async def test_a_caseworker_session_asks_the_client_before_the_phone_is_read(
         await wait_for(pilot, lambda: bool(screen.query("#look")))
         await pilot.click("#look")
         await wait_for(pilot, lambda: isinstance(app.screen, ConsentScreen), tries=400)
-        await wait_for(pilot, lambda: bool(app.screen.query("#declined")))
+        # Laid out, not only mounted: a click on a button with no region yet is lost.
+        await wait_for(
+            pilot,
+            lambda: (
+                bool(app.screen.query("#declined"))
+                and app.screen.query_one("#declined").region.width > 0
+            ),
+        )
+        await pilot.pause()
         assert "nothing on the phone is installed, removed or changed" in str(
             app.screen.query_one("#explained").render()
         )
         await pilot.click("#declined")
-        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: app.screen is screen, tries=400)
         await pilot.pause(0.3)
         assert screen.result is None
         # Only `devices -l` ran: nothing was read from the phone without consent.

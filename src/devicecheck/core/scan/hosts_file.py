@@ -52,7 +52,9 @@ def parse_hosts(text: str) -> list[HostsEntry]:
         if len(fields) < 2:
             continue
         for name in fields[1:]:
-            entries.append(HostsEntry(number, fields[0], name.lower().rstrip(".")))
+            name = name.lower().rstrip(".")
+            if name:  # "." alone names no host
+                entries.append(HostsEntry(number, fields[0], name))
     return entries
 
 
