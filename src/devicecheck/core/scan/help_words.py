@@ -21,15 +21,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-from pathlib import Path
 
-from devicecheck import __version__
 from devicecheck.core.datadir import DataDir
+from devicecheck.core.emergency_lines import helplines_stamp
 from devicecheck.core.protection import read_private, write_private
 from devicecheck.errors import DeviceCheckError
 
-HELPLINES_FILE = Path(__file__).resolve().parents[2] / "data" / "helplines.yaml"
 CACHE_NAME = "help-words.json"
 
 _cache_folder: DataDir | None = None
@@ -56,11 +53,6 @@ def help_words(region: str | None) -> str:
     from devicecheck.core.helplines import help_phrase  # not compiled: the help lines themselves
 
     return help_phrase(region)
-
-
-def helplines_stamp(path: Path = HELPLINES_FILE) -> str:
-    status = os.stat(path)
-    return f"{__version__}:{path}:{status.st_size}:{status.st_mtime_ns}:{status.st_ino}"
 
 
 def compile_phrases() -> dict[str, str]:
