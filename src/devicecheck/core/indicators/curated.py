@@ -7,6 +7,7 @@ domains, sources, notes}` (plus optional `ips` and `ports`). Every entry names i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from devicecheck.core.indicators.common import (
@@ -52,7 +53,12 @@ def parse_curated(document: Any, where: str, source: SourceInfo) -> IndicatorSet
     return IndicatorSet((source,), apps)
 
 
-def _app(entry: Any, where: str, source_id: str, taken: set[str]) -> AppIndicator:
+def app_heading(
+    entry: Any, where: str, source_id: str, taken: set[str], categories: Iterable[str]
+) -> tuple[dict[str, Any], str, str, str, str]:
+    """The entry of a sourced list with its name, id and category checked: the entry, its name,
+    where it is in the file (with its name), its id (unique: `taken` collects the ids seen so
+    far) and its category."""
     entry = expect_mapping(entry, where)
     name = expect_text(entry.get("name"), f"{where}: name")
     where = f"{where} ({name})"
@@ -61,10 +67,15 @@ def _app(entry: Any, where: str, source_id: str, taken: set[str]) -> AppIndicato
         raise InvalidDataError(f"{where}: id {app_id!r} is used twice")
     taken.add(app_id)
     category = expect_text(entry.get("category"), f"{where}: category")
-    if category not in CATEGORIES:
+    if category not in categories:
         raise InvalidDataError(
-            f"{where}: category {category!r} is not one of {', '.join(CATEGORIES)}"
+            f"{where}: category {category!r} is not one of {', '.join(sorted(categories))}"
         )
+    return entry, name, where, app_id, category
+
+
+def _app(entry: Any, where: str, source_id: str, taken: set[str]) -> AppIndicator:
+    entry, name, where, app_id, category = app_heading(entry, where, source_id, taken, CATEGORIES)
     platforms = text_list(entry.get("platforms"), f"{where}: platforms")
     unknown = [p for p in platforms if p not in PLATFORMS]
     if unknown:

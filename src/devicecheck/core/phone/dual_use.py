@@ -15,9 +15,9 @@ from devicecheck.core.indicators.common import (
     expect_list,
     expect_mapping,
     expect_text,
-    slug,
     text_list,
 )
+from devicecheck.core.indicators.curated import app_heading
 from devicecheck.core.indicators.model import (
     DUAL_USE_CATEGORIES,
     AppIndicator,
@@ -62,18 +62,9 @@ def parse_dual_use(document: Any, where: str) -> IndicatorSet:
 
 
 def _app(entry: Any, where: str, source_id: str, taken: set[str]) -> AppIndicator:
-    entry = expect_mapping(entry, where)
-    name = expect_text(entry.get("name"), f"{where}: name")
-    where = f"{where} ({name})"
-    app_id = f"{source_id}:{slug(expect_text(entry.get('id', name), f'{where}: id'))}"
-    if app_id in taken:
-        raise InvalidDataError(f"{where}: id {app_id!r} is used twice")
-    taken.add(app_id)
-    category = expect_text(entry.get("category"), f"{where}: category")
-    if category not in DUAL_USE_CATEGORIES:
-        raise InvalidDataError(
-            f"{where}: category {category!r} is not one of {', '.join(sorted(DUAL_USE_CATEGORIES))}"
-        )
+    entry, name, where, app_id, category = app_heading(
+        entry, where, source_id, taken, DUAL_USE_CATEGORIES
+    )
     packages = text_list(entry.get("packages"), f"{where}: packages")
     sources = text_list(entry.get("sources"), f"{where}: sources")
     if not packages or not sources:
