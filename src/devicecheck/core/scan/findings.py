@@ -86,7 +86,8 @@ COMMON_NAMES = frozenset(
 SHORT_NAME_LENGTH = 4
 
 LIMITS: tuple[str, ...] = (
-    "Phones and tablets: this scan looks only at this computer. Use the phone checklists for them.",
+    "Phones and tablets: this scan looks only at this computer. An Android phone can be checked "
+    "from here over USB with the phone check; use the phone checklists for iPhones and tablets.",
     "Online accounts and cloud services: someone who knows your password can read your email, "
     "photos, location history or backups without any software on this computer.",
     "Renamed or hidden software: monitoring software can be renamed or hidden, and some of it "
