@@ -326,3 +326,13 @@ def test_incident_text_never_breaks_the_table_or_escapes_html(
     assert len(table) == 3 and all(line.startswith("|") and line.endswith("|") for line in table)
     page = render(data, "html").decode("utf-8")
     assert page.count("<tr") == 2 and "<script" not in page.lower().replace("&lt;script", "")
+
+
+def test_a_device_name_is_scrubbed_however_it_is_spaced_or_punctuated() -> None:
+    from devicecheck.core.report.redaction import _scrubber
+
+    scrub = _scrubber([], "", [], ["Jo's iPhone", "KITCHEN-PC"], ())
+    for written in ("Jo’s iPhone", "JO'S IPHONE", "Jo's  iPhone", "Jo's\niPhone", "Jos iPhone"):
+        assert scrub(f"seen on {written} today") == "seen on [redacted] today", written
+    assert scrub("the kitchen pc and kitchen_pc") == "the [redacted] and [redacted]"
+    assert scrub("an iPhone in the kitchen") == "an iPhone in the kitchen"

@@ -340,6 +340,16 @@ def _ref_pattern(ref: str) -> str | None:
     return r"(?<![^\W_])" + body + r"(?![^\W_])"
 
 
+def _phrase_pattern(phrase: str) -> str:
+    """The phrase as written, or its words with any spacing or punctuation between them
+    ("Jo’s  iPhone" or "JOS IPHONE" for a device called "Jo's iPhone", "kitchen pc" for
+    "KITCHEN-PC")."""
+    words = re.findall(r"[^\W_]+", phrase)
+    if len(words) < 2:
+        return re.escape(phrase)
+    return re.escape(phrase) + "|" + r"[\W_]*".join(map(re.escape, words))
+
+
 def _scrubber(
     names: Sequence[str],
     client_ref: str,
@@ -350,7 +360,8 @@ def _scrubber(
     steps: list[tuple[re.Pattern[str], str]] = []
     literal = sorted({p for p in phrases if p}, key=len, reverse=True)
     if literal:
-        steps.append((re.compile("|".join(map(re.escape, literal)), re.IGNORECASE), REDACTED))
+        alternatives = [_phrase_pattern(p) for p in literal]
+        steps.append((re.compile("|".join(alternatives), re.IGNORECASE), REDACTED))
     ref = _ref_pattern(client_ref)
     if ref:
         steps.append((re.compile(ref, re.IGNORECASE), REDACTED))
