@@ -71,11 +71,6 @@ def require_consent(session: Session, step: str) -> None:
         )
 
 
-def may_write_evidence(session: Session) -> bool:
-    """Whether this session may add entries to the evidence log."""
-    return may_keep_evidence(session)
-
-
 def _caseworker_name(session: Session) -> str:
     if session.mode != "caseworker" or session.caseworker is None:
         raise DeviceCheckError(
@@ -105,7 +100,7 @@ def record_consent(
     name = _caseworker_name(session)
     if not explained.strip():
         raise DeviceCheckError("say what was explained to the client (--explained TEXT)")
-    evidence_before = may_write_evidence(session)
+    evidence_before = may_keep_evidence(session)
     consent = session.record_consent(step, explained.strip(), answer, recorded_by=name)
     SessionStore(data_dir).save(session)
     if not evidence_before and may_keep_evidence(session):
