@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import time
 from pathlib import Path
@@ -370,3 +371,22 @@ def test_planted_devices_and_huge_files_are_refused_without_reading_them(tmp_pat
     reasons = {item.what: item.reason for item in outcome.not_examined}
     assert "not a regular file" in reasons["browser history (Brave, profile Default)"]
     assert "larger than 2048 MB" in reasons["browser history (Brave, profile Profile 1)"]
+
+
+def test_a_fifo_planted_as_firefox_profiles_ini_does_not_hang_the_scan(tmp_path):
+    home = tmp_path / "home"
+    firefox = home / ".mozilla/firefox"
+    firefox_places(firefox / "abc.default" / "places.sqlite", [])
+    os.mkfifo(firefox / "profiles.ini")  # a blocking read waits for a writer for ever
+
+    def stuck(*_):  # not an OSError, which the reader would take for an unreadable file
+        raise RuntimeError("reading profiles.ini blocked")
+
+    previous = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(10)
+    try:
+        profiles = find_profiles(home, "linux")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [(p.browser, p.name) for p in profiles] == [("Firefox", "abc.default")]

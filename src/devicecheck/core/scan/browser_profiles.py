@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from devicecheck.core.scan.procfs import read_regular
+
 # (browser, user-data folder relative to the home folder), per platform.
 CHROMIUM_FOLDERS: dict[str, tuple[tuple[str, str], ...]] = {
     "linux": (
@@ -60,6 +62,7 @@ _FIREFOX_PROFILE_MARKERS = ("places.sqlite", "extensions.json", "prefs.js")
 # Folders in a Chromium user-data folder that are not profiles, however they look.
 _NOT_PROFILES = frozenset({"System Profile", "Crashpad", "ShaderCache", "GrShaderCache"})
 MAX_PROFILES_PER_BROWSER = 200  # a planted folder of a million sub-folders stops here
+MAX_PROFILES_INI_BYTES = 1024 * 1024  # a real one is a few hundred bytes
 
 
 class BrowserProfile(NamedTuple):
@@ -108,7 +111,10 @@ def firefox_profiles(browser: str, root: Path) -> list[BrowserProfile]:
     """Profiles `profiles.ini` names, then any other folder holding a `places.sqlite`."""
     folders: list[Path] = []
     try:
-        text = (root / "profiles.ini").read_bytes().decode("utf-8", "replace")
+        # A FIFO planted as profiles.ini would block a plain read for ever.
+        text = read_regular(root / "profiles.ini", MAX_PROFILES_INI_BYTES).decode(
+            "utf-8", "replace"
+        )
     except OSError:
         text = ""
     for path, relative in parse_profiles_ini(text):
