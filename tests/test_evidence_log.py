@@ -213,6 +213,18 @@ def test_torn_tail_blocks_appends_until_repair_moves_it_aside(log: EvidenceLog) 
     assert result.entry.kind == "repair" and result.entry.prev == entries[-1].hash
     assert log.verify().ok
     assert log.add_note("after the repair").seq == 5
+
+
+def test_a_complete_planted_last_line_is_edited_not_a_torn_tail(log: EvidenceLog) -> None:
+    """`repair` sets aside only bytes after the last newline, so verify must not send a
+    complete line someone added to `repair` (which would find nothing to do)."""
+    for n in range(3):
+        log.add_note(f"note {n}")
+    with open(log.path, "ab") as handle:
+        handle.write(b'{"author":"self","data":{"text":"planted"}}\n')
+    report = log.verify()
+    assert (report.first_bad.seq, report.first_bad.reason) == (4, "edited")
+    assert not log.repair().repaired
     assert log.repair().repaired is False
 
 

@@ -313,8 +313,8 @@ def _first_bad(chain: _Chain, rest: list[dict[str, Any] | None]) -> BadEntry:
             "passphrase added or changed it"
         )
         return BadEntry(position, FORGED, detail, position)
-    if problem == "torn" or (problem == "unreadable" and not rest):
-        return _torn(position, "no newline" if problem == "torn" else "not a complete entry")
+    if problem == "torn":  # only a line without its newline: `repair` sets exactly that aside
+        return _torn(position)
     if problem == "link":
         return _misplaced(chain, position, chain.break_.entry or {}, rest)
     if _links(following, position, chain.tip):
@@ -363,11 +363,11 @@ def _links(entry: dict[str, Any] | None, seq: int, prev: str) -> bool:
     return entry is not None and entry.get("seq") == seq and entry.get("prev") == prev
 
 
-def _torn(seq: int, why: str) -> BadEntry:
+def _torn(seq: int) -> BadEntry:
     return BadEntry(
         seq,
         TORN_TAIL,
-        f"the last line is incomplete ({why}); a write was interrupted. "
+        "the last line is incomplete (no newline); a write was interrupted. "
         "Run `devicecheck log repair` to set it aside",
         seq,
     )
