@@ -24,7 +24,6 @@ Three kinds of finding:
 
 import json
 import os
-import stat
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -50,6 +49,7 @@ from devicecheck.core.scan.findings import (
     severity_for,
     source_of,
 )
+from devicecheck.core.scan.procfs import read_regular
 from devicecheck.errors import InvalidDataError
 
 MAX_JSON_BYTES = 32 * 1024 * 1024
@@ -133,11 +133,7 @@ def read_json(path: Path) -> Any:
     """A JSON file of a browser profile; InvalidDataError if it cannot be read or parsed.
     A FIFO or device under the name is refused without blocking; the size is capped."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with open(descriptor, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-                raise InvalidDataError(f"{path.name} is not a regular file")
-            data = handle.read(MAX_JSON_BYTES + 1)
+        data = read_regular(path, MAX_JSON_BYTES + 1)
     except OSError as error:
         raise InvalidDataError(f"cannot read {path.name} ({error.strerror or error})") from None
     if len(data) > MAX_JSON_BYTES:

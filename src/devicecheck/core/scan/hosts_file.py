@@ -8,7 +8,6 @@ and tracker block lists put thousands of such lines there.
 """
 
 import os
-import stat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -25,6 +24,7 @@ from devicecheck.core.scan.findings import (
     make_listed_finding,
     source_of,
 )
+from devicecheck.core.scan.procfs import read_regular
 
 MAX_HOSTS_BYTES = 16 * 1024 * 1024
 _LOCAL_NAMES = ("localhost", ".localdomain", ".local", ".lan", ".home.arpa", ".internal")
@@ -64,11 +64,7 @@ def is_blocking(address: str) -> bool:
 
 def read_hosts(path: Path) -> str:
     """The hosts file's text; OSError when it cannot be read (or is not a regular file)."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with open(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise OSError("not a regular file")
-        return handle.read(MAX_HOSTS_BYTES).decode("utf-8", "replace")
+    return read_regular(path, MAX_HOSTS_BYTES).decode("utf-8", "replace")
 
 
 def scan_hosts(path: Path, indicators: IndicatorSet, region: str | None = None) -> CheckOutcome:
