@@ -9,7 +9,9 @@ compiler. `prepare_bytecode()` writes the bytecode once so both match what a use
 from __future__ import annotations
 
 import compileall
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 # What a scan looks up (IndicatorSet.index builds each on first use; never the domains).
@@ -34,3 +36,13 @@ def prepare_bytecode() -> None:
     import devicecheck
 
     compileall.compile_dir(str(Path(devicecheck.__file__).parent), quiet=1)
+
+
+def timed(command: list[str], env: dict[str, str]) -> float:
+    """Seconds `command` takes to run; exit status 0 or 1 (found nothing / found something) only."""
+    started = time.perf_counter()
+    result = subprocess.run(command, env=env, capture_output=True, check=False)
+    elapsed = time.perf_counter() - started
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"{command[:3]} failed: {result.stderr.decode(errors='replace')}")
+    return elapsed

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import SCAN_LOOKUPS, devicecheck_command, prepare_bytecode
+from benchlib import SCAN_LOOKUPS, devicecheck_command, prepare_bytecode, timed
 
 BASELINE = (
     "import psutil\n"
@@ -43,15 +43,6 @@ LOAD = (
     "    getattr(index, lookup)\n"
     "print(time.perf_counter() - started, len(indicators.apps))\n"
 )
-
-
-def timed(command: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    result = subprocess.run(command, env=env, capture_output=True, check=False)
-    elapsed = time.perf_counter() - started
-    if result.returncode not in (0, 1):
-        raise SystemExit(f"{command[0]} failed: {result.stderr.decode(errors='replace')}")
-    return elapsed
 
 
 def compare(repeat: int, env: dict[str, str]) -> tuple[float, float]:

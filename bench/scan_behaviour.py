@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import prepare_bytecode
+from benchlib import prepare_bytecode, timed
 
 BEHAVIOUR_CHECKS = (
     "check_input_capture",
@@ -73,15 +73,6 @@ EACH = (
     "        times[check.__name__].append((time.perf_counter() - started) * 1000)\n"
     "print('  '.join(f'{name[6:]} {statistics.median(t):.2f}' for name, t in times.items()))\n"
 )
-
-
-def timed(command: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    result = subprocess.run(command, env=env, capture_output=True, check=False)
-    elapsed = time.perf_counter() - started
-    if result.returncode not in (0, 1):
-        raise SystemExit(f"{command[:3]} failed: {result.stderr.decode(errors='replace')}")
-    return elapsed
 
 
 def compare(repeat: int, env: dict[str, str], home: str) -> None:
