@@ -9,6 +9,7 @@ from textual.widgets import Input
 from devicecheck.core.datadir import DataDir
 from devicecheck.core.sessions import CaseworkerDetails, SessionStore
 from devicecheck.tui.app import DeviceCheckApp
+from devicecheck.tui.components.confirm import ConfirmScreen
 from devicecheck.tui.components.summary import SummaryScreen
 from devicecheck.tui.components.walkthrough import WalkthroughScreen
 from tests.conftest import wait_for
@@ -99,3 +100,51 @@ async def test_the_answer_keys_are_said_on_screen(data_dir: Path) -> None:
         buttons = [str(b.label) for b in app.screen.query("#answers Button")]
     assert "Typing only fills the note" in hint
     assert buttons == ["Yes Ctrl+Y", "No Ctrl+N", "Not sure Ctrl+T", "Skip Ctrl+S"]
+
+
+async def test_after_a_click_on_an_answer_the_next_question_takes_the_sentence(
+    data_dir: Path,
+) -> None:
+    """A click focuses the button it presses: the next question must still give the note box
+    focus, or Enter would press that button again and answer a question nobody read."""
+    app, session_id = open_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, WalkthroughScreen))
+        walk = app.screen
+        await wait_for(pilot, lambda: walk.query_one("#no").region.height > 0)
+        await pilot.click("#no")
+        await wait_for(pilot, lambda: walk.index == 1)
+        note = walk.query_one("#note", Input)
+        assert note.has_focus
+        await type_text(pilot, SENTENCE)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is walk and walk.index == 1
+        assert note.value == SENTENCE
+    saved = SessionStore(DataDir(data_dir)).load(session_id)
+    assert list(saved.answers) == [walk.stops[0].item.id]
+
+
+async def test_after_a_clicked_yes_and_not_now_the_next_question_takes_the_sentence(
+    data_dir: Path,
+) -> None:
+    app, session_id = open_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, WalkthroughScreen))
+        walk = app.screen
+        first = walk.stops[0].item.id
+        await wait_for(pilot, lambda: walk.query_one("#yes").region.height > 0)
+        await pilot.click("#yes")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("enter")  # "Not now" has focus
+        await wait_for(pilot, lambda: app.screen is walk and walk.index == 1)
+        note = walk.query_one("#note", Input)
+        await wait_for(pilot, lambda: note.has_focus)
+        await type_text(pilot, SENTENCE)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is walk and walk.index == 1
+        assert note.value == SENTENCE
+    saved = SessionStore(DataDir(data_dir)).load(session_id)
+    assert list(saved.answers) == [first]
+    assert not (DataDir(data_dir).evidence / "log.jsonl").exists()

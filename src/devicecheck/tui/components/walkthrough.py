@@ -153,7 +153,6 @@ class WalkthroughScreen(BaseScreen):
             self.notify("No questions concern the devices chosen.", severity="warning")
             return
         self.show_stop()
-        self.query_one("#note", Input).focus()
         self.watch(self.query_one("#item", VerticalScroll), "scroll_y", self._caution_in_view)
 
     def _caution_in_view(self, scroll_y: float) -> None:
@@ -189,6 +188,7 @@ class WalkthroughScreen(BaseScreen):
         self.query_one("#item", VerticalScroll).scroll_home(animate=False)
         note = self.query_one("#note", Input)
         note.value = answer.note if answer else ""
+        note.focus()  # a clicked answer keeps focus otherwise: Enter would answer this question
         if self.is_caseworker:
             self.query_one("#cw-note", Input).value = ""
         self.query_one("#keys", Static).update(ANSWER_KEYS_HINT)
