@@ -71,6 +71,20 @@ def test_corrupt_session_is_named_left_untouched_and_others_still_list(data_dir:
     assert broken.read_bytes() == before
 
 
+def test_a_folder_of_only_damaged_sessions_is_not_called_empty(data_dir: Path) -> None:
+    (data_dir / "sessions").mkdir(parents=True)
+    broken = data_dir / "sessions" / "20261124-abcdef.json"
+    broken.write_bytes(b'{"id": 5')
+    result = run_cli("session", "list", data_dir=data_dir)
+    assert result.returncode == 0
+    assert str(broken) in result.stderr
+    assert "No session can be read." in result.stderr
+    assert "No saved sessions yet" not in result.stderr
+    assert run_cli("session", "list", data_dir=data_dir / "fresh").stderr.strip() == (
+        "No saved sessions yet."
+    )
+
+
 def test_symlinked_session_file_is_refused(data_dir: Path, tmp_path: Path) -> None:
     store = SessionStore(DataDir(data_dir))
     session = store.create()

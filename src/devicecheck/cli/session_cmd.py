@@ -93,7 +93,8 @@ def list_sessions(args: argparse.Namespace) -> int:
         print_json([session.summary() for session in listing.sessions])
         return 0
     if not listing.sessions:
-        tell("No saved sessions yet.")
+        # With only damaged files, "no saved sessions" would be untrue: they were saved.
+        tell("No session can be read." if listing.problems else "No saved sessions yet.")
     for session in listing.sessions:
         summary = session.summary()
         counts = summary["answers"]
