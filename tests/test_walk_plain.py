@@ -21,6 +21,16 @@ def test_q_from_a_pipe_stops_keeps_the_answer_and_writes_no_escape_codes(data_di
     assert [a.value for a in session.answers.values()] == ["no"]
 
 
+def test_a_sentence_starting_with_an_answer_word_answers_nothing(data_dir: Path) -> None:
+    typed = "no idea really\nyes he did\nskip this one\nno\ny there is an iPad\nq\n"
+    result = run_cli("walk", "--plain", "--essentials", data_dir=data_dir, input=typed)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Please type y, n, u, s or q.") == 3
+    session = SessionStore(DataDir(data_dir)).latest()
+    answers = list(session.answers.values())
+    assert [(a.value, a.note) for a in answers] == [("no", ""), ("yes", "there is an iPad")]
+
+
 def test_essentials_needs_plain(data_dir: Path) -> None:
     result = run_cli("walk", "--essentials", data_dir=data_dir)
     assert result.returncode == 2

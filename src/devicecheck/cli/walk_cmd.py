@@ -266,6 +266,7 @@ def _read_answer(stdin: TextIO, stdout: TextIO) -> tuple[str, str] | object | No
             return STOP
         if key in ANSWER_KEYS:
             return ANSWER_KEYS[key], note.strip()
-        if key in ANSWER_KEYS.values():
-            return key, note.strip()
+        # A whole word answers only on its own: "no idea really" is a sentence, not a "no".
+        if key in ANSWER_KEYS.values() and not note.strip():
+            return key, ""
         stdout.write("Please type y, n, u, s or q.\n")
