@@ -1,3 +1,3 @@
-from devicecheck.cli import main
+from devicecheck.cli import run
 
-raise SystemExit(main())
+run()

@@ -156,6 +156,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             gc.enable()
 
 
+def run() -> None:
+    """The `devicecheck` program: `main()`, then exit.
+
+    Before exiting, every object is frozen out of the cycle collector (`gc.freeze`): Python's
+    final collection would otherwise walk all of them (the modules, a scan's indicators and
+    results: about 7 ms of a 90 ms scan) only to free memory that the exit frees anyway. Nothing
+    waits on that collection: every file a command writes is closed (a `with` block, or an
+    explicit close) before `main` returns, and `atexit` work still runs. Tests call `main`.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 def _run(arguments: list[str], command: str | None) -> int:
     parser = build_parser(command)
     args = parser.parse_args(arguments)

@@ -88,15 +88,21 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def scan(args: argparse.Namespace) -> int:
-    from devicecheck.core.indicators import load_indicators
-    from devicecheck.core.scan import begin_scan
+    from devicecheck.core.system_reading import start_reading
 
     data_dir = data_dir_of(args)
     session, store = consented_session(args, data_dir)
-    scan = begin_scan()  # the connections are read while the indicators load
+    # Processes and connections are read (in a child process where it is safe) while the scan's
+    # modules are imported and the indicators load: core.system_reading.
+    reading = start_reading()
+    from devicecheck.core.indicators import load_indicators
+    from devicecheck.core.scan import begin_scan
+
+    scan = begin_scan(reading)
     try:
         indicators = load_indicators(data_dir, extra_files=[Path(p) for p in args.indicators])
     except InvalidDataError as error:  # exit 2, not 1: 1 means the scan found something
+        scan.abandon()
         raise DeviceCheckError(error.message) from None
     observer = _StageLines() if not args.json and sys.stderr.isatty() else None
     # The help lines are read only when they are needed: for the text result (a wrong --region

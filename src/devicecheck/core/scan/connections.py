@@ -18,6 +18,7 @@ from devicecheck.core.scan.findings import (
     make_finding,
 )
 from devicecheck.core.scan.matching import Matcher, basename
+from devicecheck.core.system_reading import CONNECTIONS_DENIED, Rows, read_connection_rows
 
 # Listening on one of these says nothing about remote-access software: web, mail, DNS, SSH,
 # Windows file sharing and RPC, SNMP, and macOS AirPlay are open on countless ordinary machines.
@@ -87,19 +88,26 @@ class AddressBook:
         return found
 
 
+def connections_from_rows(rows: Rows) -> tuple[list[ObservedConnection], list[NotExamined]]:
+    """The connections a reading saw (with their owning processes where they could be read),
+    and what could not be read about them."""
+    return _observed(rows.connections, rows.connections_unread)
+
+
 def observe_connections() -> tuple[list[ObservedConnection], list[NotExamined]]:
-    """Every internet connection and listener, with its owning process where it can be read."""
-    try:
-        observed = psutil_connections()
-    except PermissionError:
-        return [], [
-            NotExamined(
-                "network connections",
-                "needs admin (this system lets only an administrator list them)",
-            )
-        ]
-    except OSError as error:
-        return [], [NotExamined("network connections", f"could not be read ({error})")]
+    """Every internet connection and listener, read here, with its owning process where it can be."""
+    return _observed(*read_connection_rows())
+
+
+def _observed(
+    rows: list[tuple], unread: str | None
+) -> tuple[list[ObservedConnection], list[NotExamined]]:
+    if unread == CONNECTIONS_DENIED:
+        reason = "needs admin (this system lets only an administrator list them)"
+        return [], [NotExamined("network connections", reason)]
+    if unread is not None:
+        return [], [NotExamined("network connections", f"could not be read ({unread})")]
+    observed = [ObservedConnection._make(row) for row in rows]
     ownerless = sum(1 for c in observed if c.pid is None and c.status in ("ESTABLISHED", "LISTEN"))
     problems = []
     if ownerless:
@@ -111,31 +119,6 @@ def observe_connections() -> tuple[list[ObservedConnection], list[NotExamined]]:
             )
         )
     return observed, problems
-
-
-def psutil_connections() -> list[ObservedConnection]:
-    """The connections psutil lists (PermissionError where only an administrator may)."""
-    import socket
-
-    import psutil
-
-    try:
-        raw = psutil.net_connections(kind="inet")
-    except psutil.AccessDenied:
-        raise PermissionError("network connections") from None
-    return [
-        ObservedConnection(
-            protocol="tcp" if connection.type == socket.SOCK_STREAM else "udp",
-            local_ip=connection.laddr.ip,
-            local_port=connection.laddr.port,
-            remote_ip=connection.raddr.ip if connection.raddr else None,
-            remote_port=connection.raddr.port if connection.raddr else None,
-            status=connection.status,
-            pid=connection.pid,
-        )
-        for connection in raw
-        if connection.laddr
-    ]
 
 
 ProcessLookup = Callable[[int], ProcessInfo | None]

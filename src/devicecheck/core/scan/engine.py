@@ -1,26 +1,25 @@
 """The whole scan: processes, connections, start-up entries, then the extra checks; and saving it.
 
-The connections are read on a second thread from `begin_scan` on, while this one loads the
-indicators and reads the processes and start-up entries (the kernel takes ~10 ms to produce
-/proc/net/tcp, without holding Python's lock); everything is checked and reported in the order
-above. Then every check of `core.scan.checks.checks_for(platform)` runs, each given a `ScanContext`,
-and what each returns is merged into the result.
+`begin_scan` starts reading the processes and connections (`core.system_reading`: in a child
+process where that is safe, so the reading runs on another core while this process loads the
+indicators and reads the start-up entries); `finish` checks everything and reports it in the
+order above. Then every check of `core.scan.checks.checks_for(platform)` runs, each given a
+`ScanContext`, and what each returns is merged into the result.
 """
 
 from __future__ import annotations
 
-import _thread
 import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from devicecheck.core.clock import utc_now
+from devicecheck.core.clock import utc_iso, utc_now
 from devicecheck.core.indicators.model import IndicatorSet
 from devicecheck.core.scan.autostart import AutostartRoots, check_autostart, collect_autostart
 from devicecheck.core.scan.baseline import record_baseline
 from devicecheck.core.scan.checks import Check, checks_for, stage_name
-from devicecheck.core.scan.connections import check_connections, observe_connections
+from devicecheck.core.scan.connections import check_connections, connections_from_rows
 from devicecheck.core.scan.coverage import complete_coverage, core_coverage, detectable_products
 from devicecheck.core.scan.findings import (
     LIMITS,
@@ -35,10 +34,11 @@ from devicecheck.core.scan.help_words import keep_cache_in
 from devicecheck.core.scan.matching import Matcher
 from devicecheck.core.scan.processes import (
     check_processes,
-    observe_processes,
+    processes_from_rows,
     read_process,
     sha256_of_file,
 )
+from devicecheck.core.system_reading import Reading, start_reading
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -57,13 +57,16 @@ class ScanObserver(Protocol):
 
 
 class ScanInProgress:
-    """A scan whose slowest reading has begun: the network connections are read on a thread
-    (the kernel takes ~10 ms to list them, without Python's lock) while the caller loads its
-    indicators. `finish` does the rest."""
+    """A scan whose reading of processes and connections has begun (`core.system_reading`),
+    so that the caller can load its indicators meanwhile. `finish` does the rest; `abandon`
+    lets the reading go when the scan will not finish."""
 
-    def __init__(self) -> None:
-        self.started_at = utc_now()
-        self._connections = _Background(observe_connections)
+    def __init__(self, reading: Reading | None = None) -> None:
+        self._reading = reading if reading is not None else start_reading()
+        self.started_at = utc_iso(self._reading.started)
+
+    def abandon(self) -> None:
+        self._reading.abandon()
 
     def finish(
         self,
@@ -85,16 +88,19 @@ class ScanInProgress:
         platform = platform or sys.platform
         keep_cache_in(data_dir)  # the advice's help words, compiled once (core.scan.help_words)
         matcher = Matcher(indicators, platform)
+        # The start-up entries are read and checked while the processes are still being read.
+        collected = collect_autostart(platform, autostart_roots)
+        autostart_findings = check_autostart(matcher, collected.entries)
+        rows = self._reading.rows()
         not_examined: list[NotExamined] = []
 
-        processes, problems = observe_processes()
+        processes, problems = processes_from_rows(rows)
         not_examined += problems
         _started(observer, "processes", len(processes))
         findings = check_processes(matcher, processes, progress=_progress(observer, "processes"))
         _advanced(observer, "processes", len(processes))
-        collected = collect_autostart(platform, autostart_roots)
 
-        connections, problems = self._connections.result()
+        connections, problems = connections_from_rows(rows)
         not_examined += problems
         _started(observer, "connections", len(connections))
         by_pid = {process.pid: process for process in processes}
@@ -105,7 +111,7 @@ class ScanInProgress:
 
         not_examined += collected.not_examined()
         _started(observer, "autostart", len(collected.entries))
-        findings += check_autostart(matcher, collected.entries)
+        findings += autostart_findings
         _advanced(observer, "autostart", len(collected.entries))
         findings = one_per_thing(findings, region)
 
@@ -152,9 +158,10 @@ class ScanInProgress:
         )
 
 
-def begin_scan() -> ScanInProgress:
-    """Start reading this computer (call before loading the indicators, to overlap the two)."""
-    return ScanInProgress()
+def begin_scan(reading: Reading | None = None) -> ScanInProgress:
+    """Start reading this computer (call before loading the indicators, to overlap the two);
+    `reading` is one the caller has already started (`core.system_reading.start_reading`)."""
+    return ScanInProgress(reading)
 
 
 def run_scan(
@@ -247,36 +254,6 @@ def _finding_order(finding: Finding) -> tuple:
         finding.kind,
         finding.process is None,
     )
-
-
-class _Background:
-    """`work()` on a thread; `result()` waits for it and raises what it raised.
-
-    Built on `_thread` (a lock released when the work ends): the `threading` module would cost
-    more to import than this saves on a small computer.
-    """
-
-    def __init__(self, work: Callable[[], Any]) -> None:
-        self._work = work
-        self._outcome: tuple[bool, Any] = (False, None)
-        self._done = _thread.allocate_lock()
-        self._done.acquire()
-        _thread.start_new_thread(self._run, ())
-
-    def _run(self) -> None:
-        try:
-            self._outcome = (True, self._work())
-        except BaseException as error:  # handed to the caller of result()
-            self._outcome = (False, error)
-        finally:
-            self._done.release()
-
-    def result(self) -> Any:
-        with self._done:
-            succeeded, value = self._outcome
-        if not succeeded:
-            raise value
-        return value
 
 
 def _started(observer: ScanObserver | None, stage: str, total: int) -> None:

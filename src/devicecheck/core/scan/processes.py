@@ -1,14 +1,14 @@
 """Running processes against the indicators: names, executable paths and command lines.
 
-psutil is asked for every field in one pass. A process that vanishes is skipped; one whose
-details are denied is still matched on what could be read, and counted under not_examined.
+The processes come as rows from `core.system_reading` (psutil, every field in one pass). A process
+that vanishes is skipped; one whose details are denied is still matched on what could be read,
+and counted under not_examined.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from devicecheck.core.clock import utc_iso
 from devicecheck.core.scan.findings import (
@@ -21,10 +21,9 @@ from devicecheck.core.scan.findings import (
     strongest_first,
 )
 from devicecheck.core.scan.matching import Matcher, basename, by_app, windows_paths
+from devicecheck.core.system_reading import Rows, read_process_row, read_process_rows
 
-PROCESS_ATTRS = ("pid", "name", "exe", "cmdline", "username", "create_time", "ppid")
 _CHUNK = 1024 * 1024
-_DENIED = object()
 _hash_cache: dict[tuple[str, int, int], str] = {}
 
 
@@ -49,58 +48,35 @@ def sha256_of_file(path: str | None) -> str | None:
     return _hash_cache[key]
 
 
-def _value(info: dict[str, Any], name: str) -> Any:
-    value = info.get(name)
-    return None if value is _DENIED else value
-
-
-def process_from_info(info: dict[str, Any]) -> ProcessInfo:
-    """A ProcessInfo from psutil's `info` dict (denied fields become None or empty)."""
-    cmdline = _value(info, "cmdline") or ()
-    created = _value(info, "create_time")
+def process_from_row(row: tuple) -> ProcessInfo:
+    """A ProcessInfo from a row of `core.system_reading` (PROCESS_FIELDS in order)."""
+    pid, name, exe, cmdline, username, created, ppid = row
     return ProcessInfo(
-        pid=int(info["pid"]),
-        name=_value(info, "name") or "",
-        exe=_value(info, "exe") or None,
-        cmdline=tuple(str(part) for part in cmdline),
-        username=_value(info, "username"),
+        pid=pid,
+        name=name,
+        exe=exe,
+        cmdline=cmdline,
+        username=username,
         started_at=utc_iso(created) if created is not None else None,
-        ppid=_value(info, "ppid"),
+        ppid=ppid,
     )
 
 
+def processes_from_rows(rows: Rows) -> tuple[list[ProcessInfo], list[NotExamined]]:
+    """The processes a reading saw, and what could not be read about them."""
+    return [process_from_row(row) for row in rows.processes], _denied_problems(rows.denied)
+
+
 def observe_processes() -> tuple[list[ProcessInfo], list[NotExamined]]:
-    """Every running process, in one pass, and what could not be read about them."""
-    processes, denied = psutil_processes()
-    return processes, _denied_problems(denied)
+    """Every running process, read here in one pass, and what could not be read about them."""
+    rows, denied = read_process_rows()
+    return [process_from_row(row) for row in rows], _denied_problems(denied)
 
 
 def read_process(pid: int) -> ProcessInfo | None:
     """One process (one that started after the list was taken); None if it has gone."""
-    import psutil
-
-    try:
-        info = psutil.Process(pid).as_dict(list(PROCESS_ATTRS), ad_value=_DENIED)
-    except psutil.Error:
-        return None
-    return process_from_info(info)
-
-
-def psutil_processes() -> tuple[list[ProcessInfo], int]:
-    """Every running process through psutil, and how many had their path or command denied."""
-    import psutil
-
-    processes: list[ProcessInfo] = []
-    denied = 0
-    for process in psutil.process_iter(PROCESS_ATTRS, ad_value=_DENIED):
-        try:
-            info = process.info
-        except psutil.Error:  # gone between listing and reading: nothing to examine
-            continue
-        if info.get("exe") is _DENIED or info.get("cmdline") is _DENIED:
-            denied += 1
-        processes.append(process_from_info(info))
-    return processes, denied
+    row = read_process_row(pid)
+    return process_from_row(row) if row is not None else None
 
 
 def _denied_problems(denied: int) -> list[NotExamined]:
