@@ -173,8 +173,6 @@ def run() -> None:
 def _run(arguments: list[str], command: str | None) -> int:
     parser = build_parser(command)
     args = parser.parse_args(arguments)
-    from devicecheck.core.textsafety import one_line
-
     try:
         from devicecheck.cli.context import prepare_protection
 
@@ -184,7 +182,7 @@ def _run(arguments: list[str], command: str | None) -> int:
             return _start_walkthrough(args)
         return int(handler(args))
     except DeviceCheckError as error:
-        print(f"devicecheck: error: {one_line(error.message)}", file=sys.stderr)
+        print(f"devicecheck: error: {_one_line(error.message)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("devicecheck: stopped. Everything answered so far was saved.", file=sys.stderr)
@@ -196,17 +194,24 @@ def _run(arguments: list[str], command: str | None) -> int:
             raise
         where = f" ({error.filename})" if error.filename else ""
         message = f"{error.strerror or error}{where}"
-        print(f"devicecheck: error: {one_line(message)}", file=sys.stderr)
+        print(f"devicecheck: error: {_one_line(message)}", file=sys.stderr)
         return EXIT_USAGE_OR_RUNTIME
     except Exception as error:  # the last guard: a frightened person never sees a traceback
         if os.environ.get(DEBUG_VARIABLE):
             raise
         print(
-            f"devicecheck: unexpected error: {type(error).__name__}: {one_line(error)}. "
+            f"devicecheck: unexpected error: {type(error).__name__}: {_one_line(error)}. "
             f"Nothing saved was lost. Set {DEBUG_VARIABLE}=1 to see details.",
             file=sys.stderr,
         )
         return EXIT_USAGE_OR_RUNTIME
+
+
+def _one_line(text: object) -> str:
+    """An error message as one safe line (imported here: a command that succeeds prints none)."""
+    from devicecheck.core.textsafety import one_line
+
+    return one_line(text)
 
 
 def _start_walkthrough(args: argparse.Namespace) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -76,6 +75,8 @@ def passphrase_given(args: argparse.Namespace) -> bool:
 
 def print_json(document: Any) -> None:
     """The one JSON document a `--json` command writes to stdout."""
+    import json
+
     from devicecheck.core.textsafety import json_text
 
     text = json.dumps(document, ensure_ascii=False, indent=2, default=str)

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, region_of, tell
 from devicecheck.core.finding_labels import category_label, kind_label
-from devicecheck.core.textsafety import one_line
 from devicecheck.errors import DeviceCheckError, InvalidDataError
 
 if TYPE_CHECKING:
@@ -186,6 +185,7 @@ class _StageLines:
 def render_result(result: ScanResult, region: Region) -> str:
     from devicecheck.core.dates import format_moment
     from devicecheck.core.scan.coverage import counted
+    from devicecheck.core.textsafety import one_line
 
     lines: list[str] = []
     if result.findings:

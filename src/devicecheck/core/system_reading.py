@@ -13,8 +13,7 @@ This module sits outside `core.scan` and imports nothing of it, so that the comm
 the child before importing the scan's modules: that import takes about as long as the reading.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: `Rows` is a named tuple (docs/architecture.md).
 import marshal
 import os
 import sys

@@ -88,9 +88,10 @@ class ScanInProgress:
         platform = platform or sys.platform
         keep_cache_in(data_dir)  # the advice's help words, compiled once (core.scan.help_words)
         matcher = Matcher(indicators, platform)
-        # The start-up entries are read and checked while the processes are still being read.
+        # What needs no processes is done while they are still being read.
         collected = collect_autostart(platform, autostart_roots)
         autostart_findings = check_autostart(matcher, collected.entries)
+        sources = indicator_summary(indicators)
         rows = self._reading.rows()
         not_examined: list[NotExamined] = []
 
@@ -152,7 +153,7 @@ class ScanInProgress:
             findings=tuple(sorted(findings, key=_finding_order)),
             examined=examined,
             not_examined=tuple(not_examined),
-            indicators=indicator_summary(indicators),
+            indicators=sources,
             limits=LIMITS,
             coverage=used,
         )
