@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from devicecheck.core.system_reading import PROCESS_FIELDS, Reading, read_rows, start_reading
+from tests.conftest import devicecheck_command
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux")
 
@@ -257,3 +259,65 @@ def test_ctrl_c_in_the_child_leaves_no_traceback_and_loses_nothing(planted, tmp_
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True"]
     assert "Traceback" not in result.stderr
+
+
+def test_where_children_are_reaped_by_the_system_the_rows_still_come(planted):
+    """Started with SIGCHLD ignored (some supervisors do), the child is reaped by the kernel:
+    there is no exit status to wait for, and the scan must not fail for it."""
+    seen = run_alone(
+        """
+        import json, signal
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        from devicecheck.core.system_reading import start_reading
+        reading = start_reading()
+        rows = reading.rows()
+        print(json.dumps({"in_child": reading.in_child, "failed": reading.child_failed,
+                          "pids": [row[0] for row in rows.processes]}))
+        """
+    )
+    assert seen["in_child"] and not seen["failed"]
+    assert planted.pid in seen["pids"]
+
+
+def test_an_abandoned_reading_stops_a_slow_child_at_once(tmp_path):
+    seen = run_alone(
+        """
+        import json, time
+        from devicecheck.core import system_reading
+        def never_done(skip_pid=None):
+            time.sleep(30)
+        system_reading.read_rows = never_done
+        reading = system_reading.start_reading()
+        started = time.monotonic()
+        reading.abandon()
+        print(json.dumps({"in_child": reading.in_child, "seconds": time.monotonic() - started}))
+        """
+    )
+    assert seen["in_child"]
+    assert seen["seconds"] < 10  # stopped, not waited 30 seconds for
+
+
+def test_the_real_scan_started_with_sigchld_ignored_finds_the_planted_program(planted, tmp_path):
+    curated = tmp_path / "probe.yaml"
+    curated.write_text(
+        "source: {id: probe-list, name: Probe list, licence: CC0}\napps:\n"
+        "  - id: probe\n    name: Probe\n    category: stalkerware\n"
+        "    process_names: [reading-probe-7q]\n",
+        encoding="utf-8",
+    )
+    environment = {**os.environ, "DEVICECHECK_HOME": str(tmp_path / "data")}
+    environment.pop("DEVICECHECK_DEBUG", None)
+    result = subprocess.run(
+        [*devicecheck_command(), "scan", "--json", "--indicators", str(curated)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+        preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN),
+    )
+    assert result.returncode == 1, result.stderr
+    document = json.loads(result.stdout)
+    found = [f for f in document["findings"] if f["app"] == "Probe"]
+    assert [f["process"]["pid"] for f in found] == [planted.pid]
+    assert document["examined"]["processes"] > 1

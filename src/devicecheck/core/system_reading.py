@@ -14,8 +14,10 @@ the child before importing the scan's modules: that import takes about as long a
 """
 
 # No `from __future__ import annotations`: `Rows` is a named tuple (docs/architecture.md).
+import contextlib
 import marshal
 import os
+import signal
 import sys
 import time
 from typing import NamedTuple
@@ -155,14 +157,22 @@ class Reading:
         return read_rows()
 
     def abandon(self) -> None:
-        """Stop waiting for the child (the scan will not finish): close the pipe and reap it."""
+        """The scan will not finish: stop the child and reap it."""
         if self._child is not None and self._pipe is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._child, signal.SIGKILL)
             self._reap()
 
     def _reap(self) -> bool:
+        """Close the pipe and wait for the child; whether it exited cleanly. Where children are
+        reaped by the system (SIGCHLD ignored by whoever started us) there is no status to
+        read, and what the child sent decides alone (a cut-short message does not unmarshal)."""
         os.close(self._pipe)
         self._pipe = None
-        _, status = os.waitpid(self._child, 0)
+        try:
+            _, status = os.waitpid(self._child, 0)
+        except ChildProcessError:
+            return True
         return status == 0
 
 
