@@ -126,6 +126,10 @@ def test_a_child_killed_with_kill_9_costs_nothing(planted):
         (b"", 0),  # nothing sent, a clean exit
         (__import__("marshal").dumps(("one", "two")), 0),  # not the shape of Rows
         (__import__("marshal").dumps(([], 0, [], None)), 3),  # the right shape, a failed exit
+        (__import__("marshal").dumps(([(1, 2)], 0, [], None)), 0),  # a process row cut short
+        (__import__("marshal").dumps(([], "0", [], None)), 0),
+        (__import__("marshal").dumps(([], 0, [("tcp",)], None)), 0),
+        (__import__("marshal").dumps(([], 0, [], 5)), 0),
     ],
 )
 def test_a_child_that_sends_something_unusable_is_read_here_instead(planted, sent, status):

@@ -26,6 +26,7 @@ from typing import NamedTuple
 PROCESS_FIELDS = ("pid", "name", "exe", "cmdline", "username", "create_time", "ppid")
 CONNECTIONS_DENIED = "denied"  # `Rows.connections_unread` when only an administrator may list them
 _UNREADABLE = object()  # psutil's stand-in for a field it was not allowed to read
+_CONNECTION_FIELDS = 7  # protocol, local address and port, remote address and port, status, pid
 _CHUNK = 65536
 
 
@@ -150,9 +151,11 @@ class Reading:
         data = _read_all(self._pipe)
         if self._reap():
             try:
-                return Rows._make(marshal.loads(data))
+                rows = Rows._make(marshal.loads(data))
             except (EOFError, ValueError, TypeError):
-                pass
+                rows = None
+            if rows is not None and _well_formed(rows):
+                return rows
         self.child_failed = True
         return read_rows()
 
@@ -218,6 +221,18 @@ def _keep_only(descriptor: int) -> None:
     keep whoever reads it waiting for the child."""
     os.closerange(0, descriptor)
     os.closerange(descriptor + 1, max(os.sysconf("SC_OPEN_MAX"), descriptor + 2))
+
+
+def _well_formed(rows: Rows) -> bool:
+    """Rows of the shape `read_rows` makes (a child's message is checked, not trusted)."""
+    return (
+        type(rows.processes) is list
+        and all(type(row) is tuple and len(row) == len(PROCESS_FIELDS) for row in rows.processes)
+        and type(rows.denied) is int
+        and type(rows.connections) is list
+        and all(type(row) is tuple and len(row) == _CONNECTION_FIELDS for row in rows.connections)
+        and (rows.connections_unread is None or type(rows.connections_unread) is str)
+    )
 
 
 def _read_all(pipe: int) -> bytes:
