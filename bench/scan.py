@@ -9,7 +9,9 @@ Both sides are whole processes, timed wall-clock, alternated, in the same run:
   scan      `devicecheck scan --json` with all bundled indicators (a warm indicator cache in a
             temporary data directory, as after the first run).
 Then the same again with N extra sleeping processes started by the benchmark (and killed
-after). Also prints the indicator load time (in a fresh process, warm cache, with the lookups a
+after). The scan reads the processes and connections in a child process on the other core
+(`core.system_reading`) while it loads everything else, so its figure needs that core free: with
+a busy loop on one core it is about what a scan done in one line takes (docs/performance.md). Also prints the indicator load time (in a fresh process, warm cache, with the lookups a
 scan uses built). Goal: <= 1.5x.
 """
 
