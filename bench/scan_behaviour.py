@@ -9,7 +9,9 @@ Three whole processes, timed wall-clock, alternated, in the same run:
   with      `devicecheck scan --json` as shipped (a saved scan first, so the baseline check
             has a baseline to compare with).
 Then the time of each behaviour check inside one process (median), and all of it again with N
-extra sleeping processes.
+extra sleeping processes. "without" and "with" run `cli.main` after importing the scan's
+checks (to take some out), so the processes are read after that import rather than during it:
+compare them with each other; the scan's own goal is bench/scan.py's figure.
 """
 
 from __future__ import annotations
