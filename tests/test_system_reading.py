@@ -185,7 +185,8 @@ def test_an_abandoned_reading_leaves_no_child_behind():
 
 
 def test_the_child_holds_nothing_of_the_parents_open(tmp_path):
-    """The child closes what it inherited: a stopped child still holds only its pipe."""
+    """The child closes what it inherited: a stopped child holds only its pipe, and /dev/null
+    as its standard input, output and error."""
     seen = run_alone(
         f"""
         import json, os, signal
@@ -206,7 +207,10 @@ def test_the_child_holds_nothing_of_the_parents_open(tmp_path):
         print(json.dumps({{"held": held}}))
         """
     )
-    assert len(seen["held"]) == 1 and seen["held"][0].startswith("pipe:"), seen["held"]
+    pipes = [target for target in seen["held"] if target.startswith("pipe:")]
+    others = [target for target in seen["held"] if not target.startswith("pipe:")]
+    assert len(pipes) == 1, seen["held"]
+    assert others == ["/dev/null"] * 3, seen["held"]  # standard input, output and error
 
 
 def test_a_scan_with_threads_running_still_finds_the_program(planted, tmp_path):

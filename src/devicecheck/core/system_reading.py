@@ -218,9 +218,16 @@ def _read_in_child(write_end: int) -> None:
 def _keep_only(descriptor: int) -> None:
     """Close everything the child inherited but `descriptor`: a socket of the parent's still
     open in the child could be listed as the child's, and the parent's output held open would
-    keep whoever reads it waiting for the child."""
+    keep whoever reads it waiting for the child. Standard input, output and error become
+    /dev/null, so that nothing the child might print lands in a file it opened."""
     os.closerange(0, descriptor)
     os.closerange(descriptor + 1, max(os.sysconf("SC_OPEN_MAX"), descriptor + 2))
+    for standard in (0, 1, 2):
+        if standard != descriptor:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != standard:
+                os.dup2(null, standard)
+                os.close(null)
 
 
 def _well_formed(rows: Rows) -> bool:
