@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, region_of, tell
-from devicecheck.core.finding_labels import category_label, kind_label
+from devicecheck.core.finding_labels import (
+    HOW_SERIOUS_IN_FULL,
+    HOW_SURE,
+    category_label,
+    kind_label,
+)
 from devicecheck.errors import DeviceCheckError, InvalidDataError
 
 if TYPE_CHECKING:
@@ -239,13 +244,6 @@ def _of_loaded(examined: dict[str, int]) -> str:
     )
 
 
-# How a finding's confidence and severity are said to a person (the TUI's words for how sure).
-_HOW_SURE = {"high": "very likely", "medium": "likely", "low": "possible: check it"}
-_HOW_SERIOUS = {
-    "high": "serious if you did not expect it",
-    "medium": "worth checking",
-    "low": "minor",
-}
 # What a sign seen on this computer (not a list entry) may be: said as a possibility.
 _WHAT_IT_MAY_BE = {
     "spyware": "spying software",
@@ -263,8 +261,8 @@ def _finding_lines(number: int, finding: Finding, region_code: str) -> list[str]
     matched = finding.matched
     field = _FIELD_LABELS.get(matched.field, matched.field.replace("_", " "))
     how = (
-        f"How sure: {_HOW_SURE.get(finding.confidence, finding.confidence)}. "
-        f"How serious: {_HOW_SERIOUS.get(finding.severity, finding.severity)}."
+        f"How sure: {HOW_SURE.get(finding.confidence, finding.confidence)}. "
+        f"How serious: {HOW_SERIOUS_IN_FULL.get(finding.severity, finding.severity)}."
     )
     if finding.source.get("id") == "behaviour":  # a sign seen here, not a list entry
         what = _WHAT_IT_MAY_BE.get(finding.category, category_label(finding.category))

@@ -1,4 +1,5 @@
-"""What a finding is, in words: the one place that turns finding kinds and categories into labels.
+"""What a finding is, in words: the one place that turns finding kinds and categories into labels,
+and a finding's confidence and severity into "how sure" and "how serious".
 
 Scan and phone findings carry short ids (`kind` "input-capture", `category` "disguised-app").
 People never see those: the CLI output and every report format show these labels instead.
@@ -38,6 +39,15 @@ CATEGORY_LABELS: dict[str, str] = {
     "phone-setting": "phone setting",
     "rooted": "rooted phone",
     "device-management": "device management",
+}
+
+# How a finding's confidence and severity are said to a person (the CLI and the walkthrough).
+HOW_SURE: dict[str, str] = {"high": "very likely", "medium": "likely", "low": "possible: check it"}
+HOW_SERIOUS: dict[str, str] = {"high": "serious", "medium": "worth checking", "low": "minor"}
+HOW_SERIOUS_IN_FULL: dict[str, str] = {
+    "high": "serious if you did not expect it",
+    "medium": "worth checking",
+    "low": "minor",
 }
 
 

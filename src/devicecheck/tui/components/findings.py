@@ -12,19 +12,10 @@ from textual import on, work
 from textual.binding import Binding
 from textual.widgets import Button, DataTable, Markdown, Static
 
+from devicecheck.core.finding_labels import HOW_SERIOUS, HOW_SERIOUS_IN_FULL, HOW_SURE
 from devicecheck.tui.components.base import BaseScreen
 from devicecheck.tui.messages import EvidenceSaved
 from devicecheck.tui.work import guarded, plain_message
-
-# How a finding's confidence and severity are said to a person.
-HOW_SURE = {"high": "very likely", "medium": "likely", "low": "possible: check it"}
-HOW_SERIOUS = {"high": "serious", "medium": "worth checking", "low": "minor"}
-HOW_SERIOUS_IN_FULL = {
-    "high": "serious if you did not expect it",
-    "medium": "worth checking",
-    "low": "minor",
-}
-
 
 # What a finding's category means, in words (the phone screen says "app" and "phone").
 WHAT_IT_IS = {
