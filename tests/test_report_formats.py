@@ -23,12 +23,13 @@ from devicecheck.core import casework
 from devicecheck.core.checklists import load_checklists
 from devicecheck.core.datadir import DataDir
 from devicecheck.core.evidence import EvidenceLog, Incident
-from devicecheck.core.indicators.model import AppIndicator, IndicatorSet, SourceInfo
+from devicecheck.core.indicators.model import AppIndicator
 from devicecheck.core.report.redaction import SYSTEM_ACCOUNTS
 from devicecheck.core.scan import AutostartRoots, run_scan, save_scan
 from devicecheck.core.session_log import record_answer
 from devicecheck.core.sessions import CaseworkerDetails, SessionStore
 from tests.conftest import assert_one_line_error, run_cli
+from tests.indicator_sets import indicator_set
 
 # Every test here reads the PDF back through pdftotext; .ci/run installs poppler-utils.
 pytestmark = pytest.mark.skipif(
@@ -137,7 +138,6 @@ def _build_case(case_dir: Path) -> Iterator[Case]:
     shutil.copy2(shutil.which("sleep") or "/bin/sleep", program)
     process = subprocess.Popen([str(program), "120"])
     try:
-        source = SourceInfo("test", "Test indicators", "CC0", "", "", "1")
         indicator = AppIndicator(
             id="test:stalkmon",
             name="StalkMon",
@@ -148,7 +148,7 @@ def _build_case(case_dir: Path) -> Iterator[Case]:
         (case_dir / "autostart-home").mkdir()
         (case_dir / "autostart-root").mkdir()
         roots = AutostartRoots(case_dir / "autostart-home", case_dir / "autostart-root")
-        result = run_scan(IndicatorSet((source,), (indicator,)), autostart_roots=roots)
+        result = run_scan(indicator_set(indicator), autostart_roots=roots)
     finally:
         process.kill()
         process.wait(timeout=10)

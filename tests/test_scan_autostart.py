@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devicecheck.core.indicators.model import AppIndicator, IndicatorSet, SourceInfo
+from devicecheck.core.indicators.model import AppIndicator, IndicatorSet
 from devicecheck.core.scan import AutostartEntry, AutostartRoots, run_scan
 from devicecheck.core.scan.autostart import (
     check_autostart,
@@ -26,8 +26,8 @@ from devicecheck.core.scan.autostart import (
 )
 from devicecheck.core.scan.matching import Matcher
 from devicecheck.errors import InvalidDataError
+from tests.indicator_sets import TEST_SOURCE as SOURCE
 
-SOURCE = SourceInfo("test", "Test indicators", "CC0", "", "", "1")
 SPY = AppIndicator(
     "test:spyrix",
     "Spyrix",

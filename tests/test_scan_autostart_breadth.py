@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from devicecheck.core.indicators import load_indicators
-from devicecheck.core.indicators.model import AppIndicator, IndicatorSet, SourceInfo
+from devicecheck.core.indicators.model import AppIndicator, IndicatorSet
 from devicecheck.core.scan.autostart import (
     AutostartRoots,
     check_autostart,
@@ -22,8 +22,8 @@ from devicecheck.core.scan.autostart import (
     programs_in,
 )
 from devicecheck.core.scan.matching import Matcher
+from tests.indicator_sets import TEST_SOURCE as SOURCE
 
-SOURCE = SourceInfo("test", "Test indicators", "CC0", "", "", "1")
 SPY = AppIndicator(
     "test:spyrix",
     "Spyrix",

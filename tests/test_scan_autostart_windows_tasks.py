@@ -10,11 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from devicecheck.core.indicators.model import AppIndicator, IndicatorSet, SourceInfo
+from devicecheck.core.indicators.model import AppIndicator, IndicatorSet
 from devicecheck.core.scan.autostart import Collected, check_autostart, collect_tasks
 from devicecheck.core.scan.matching import Matcher
 from devicecheck.core.scan.windows_tasks import parse_task_xml
 from devicecheck.errors import InvalidDataError
+from tests.indicator_sets import TEST_SOURCE as SOURCE
 
 TASK = """<?xml version="1.0" encoding="UTF-16"?>
 <Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">
@@ -56,7 +57,6 @@ TASK = """<?xml version="1.0" encoding="UTF-16"?>
 </Task>
 """
 
-SOURCE = SourceInfo("test", "Test indicators", "CC0", "", "", "1")
 SPY = AppIndicator(
     "test:spyrix",
     "Spyrix",

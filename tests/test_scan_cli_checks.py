@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from devicecheck.core.datadir import DataDir
-from devicecheck.core.indicators.model import IndicatorSet, SourceInfo
+from devicecheck.core.indicators.model import IndicatorSet
 from devicecheck.core.scan import run_scan
 from devicecheck.core.scan.checks import EXTRA_CHECKS, checks_for, stage_name
 from devicecheck.core.scan.findings import (
@@ -20,8 +20,9 @@ from devicecheck.core.scan.findings import (
     advice_for_behaviour,
     make_behaviour_finding,
 )
+from tests.indicator_sets import indicator_set
 
-NO_INDICATORS = IndicatorSet((SourceInfo("test", "Test indicators", "CC0", "", "", "1"),), ())
+NO_INDICATORS = indicator_set()
 
 
 class Stages:

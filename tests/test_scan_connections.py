@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from devicecheck.core.indicators.model import AppIndicator, IndicatorSet, SourceInfo
+from devicecheck.core.indicators.model import AppIndicator
 from devicecheck.core.scan import AutostartRoots, run_scan
 from devicecheck.core.scan.connections import (
     AddressBook,
@@ -20,13 +20,9 @@ from devicecheck.core.scan.connections import (
 )
 from devicecheck.core.scan.matching import Matcher
 from tests.conftest import run_cli
+from tests.indicator_sets import indicator_set
 
-SOURCE = SourceInfo("test", "Test indicators", "CC0", "", "", "1")
 SPY_ADDRESS = "127.0.0.23"
-
-
-def indicator_set(*apps: AppIndicator) -> IndicatorSet:
-    return IndicatorSet((SOURCE,), apps)
 
 
 @pytest.fixture

@@ -16,14 +16,13 @@ from devicecheck.core.indicators import load_indicators
 from devicecheck.core.indicators.model import (
     AppIndicator,
     IndicatorSet,
-    SourceInfo,
     compile_name_pattern,
 )
 from devicecheck.core.scan import AutostartRoots, run_scan
 from devicecheck.core.scan.matching import Matcher, windows_paths
+from tests.indicator_sets import TEST_SOURCE as SOURCE
 
 SLEEP = shutil.which("sleep") or "/bin/sleep"
-SOURCE = SourceInfo("test", "Test indicators", "CC0", "", "", "1")
 
 
 def indicators(*apps: AppIndicator) -> IndicatorSet:

@@ -11,18 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from devicecheck.core.indicators.model import AppIndicator, IndicatorSet, SourceInfo
+from devicecheck.core.indicators.model import AppIndicator
 from devicecheck.core.scan import AutostartRoots, Finding, run_scan
 from devicecheck.core.scan.findings import confidence_for, is_common_name
 from devicecheck.core.scan.matching import Matcher, executable_of
 from devicecheck.core.scan.processes import check_processes, observe_processes, sha256_of_file
+from tests.indicator_sets import indicator_set
 
 SLEEP = shutil.which("sleep") or "/bin/sleep"
-SOURCE = SourceInfo("test", "Test indicators", "CC0", "", "", "1")
-
-
-def indicator_set(*apps: AppIndicator) -> IndicatorSet:
-    return IndicatorSet((SOURCE,), apps)
 
 
 def app(name: str, category: str = "stalkerware", **fields) -> AppIndicator:

@@ -19,6 +19,7 @@ import pytest
 
 from devicecheck.core.system_reading import PROCESS_FIELDS, Reading, read_rows, start_reading
 from tests.conftest import devicecheck_command
+from tests.indicator_sets import indicator_set
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux")
 
@@ -215,17 +216,13 @@ def test_the_child_holds_nothing_of_the_parents_open(tmp_path):
 
 def test_a_scan_with_threads_running_still_finds_the_program(planted, tmp_path):
     """The walkthrough scans on a worker thread: the same scan, read here."""
-    from devicecheck.core.indicators.model import AppIndicator, IndicatorSet, SourceInfo
+    from devicecheck.core.indicators.model import AppIndicator
     from devicecheck.core.scan import AutostartRoots, run_scan
 
-    source = SourceInfo("test", "Test indicators", "CC0", "", "", "1")
-    indicators = IndicatorSet(
-        (source,),
-        (
-            AppIndicator(
-                "test:probe", "Probe", "stalkerware", "test", process_names=("reading-probe-7q",)
-            ),
-        ),
+    indicators = indicator_set(
+        AppIndicator(
+            "test:probe", "Probe", "stalkerware", "test", process_names=("reading-probe-7q",)
+        )
     )
     roots = AutostartRoots(home=tmp_path, system=tmp_path)
     results = []
