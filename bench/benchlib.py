@@ -9,9 +9,12 @@ compiler. `prepare_bytecode()` writes the bytecode once so both match what a use
 from __future__ import annotations
 
 import compileall
+import contextlib
+import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 # What a scan looks up (IndicatorSet.index builds each on first use; never the domains).
@@ -46,3 +49,18 @@ def timed(command: list[str], env: dict[str, str]) -> float:
     if result.returncode not in (0, 1):
         raise SystemExit(f"{command[:3]} failed: {result.stderr.decode(errors='replace')}")
     return elapsed
+
+
+@contextlib.contextmanager
+def extra_processes(count: int) -> Iterator[None]:
+    """`count` more processes on this computer (sleeping copies of `sleep`), killed after."""
+    sleep = shutil.which("sleep") or "/bin/sleep"
+    sleepers = [subprocess.Popen([sleep, "600"]) for _ in range(count)]
+    try:
+        time.sleep(0.5)
+        yield
+    finally:
+        for process in sleepers:
+            process.kill()
+        for process in sleepers:
+            process.wait(timeout=30)

@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-from benchlib import SCAN_LOOKUPS, devicecheck_command, prepare_bytecode, timed
+from benchlib import (
+    SCAN_LOOKUPS,
+    devicecheck_command,
+    extra_processes,
+    prepare_bytecode,
+    timed,
+)
 
 BASELINE = (
     "import psutil\n"
@@ -66,18 +70,6 @@ def report(label: str, baseline: float, scan: float) -> None:
     )
 
 
-def start_sleepers(count: int) -> list[subprocess.Popen]:
-    sleep = shutil.which("sleep") or "/bin/sleep"
-    return [subprocess.Popen([sleep, "600"]) for _ in range(count)]
-
-
-def stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        process.kill()
-    for process in processes:
-        process.wait(timeout=30)
-
-
 def load_time(repeat: int, env: dict[str, str]) -> tuple[float, int]:
     runs = []
     apps = 0
@@ -106,13 +98,9 @@ def main() -> int:
         )
         count = len(__import__("psutil").pids())
         report(f"scan, {count} processes", *compare(args.repeat, env))
-        sleepers = start_sleepers(args.extra)
-        try:
-            time.sleep(0.5)
+        with extra_processes(args.extra):
             count = len(__import__("psutil").pids())
             report(f"scan, {count} processes (+{args.extra})", *compare(args.repeat, env))
-        finally:
-            stop(sleepers)
     print(f"median of {args.repeat} alternated runs each; Python {sys.version.split()[0]}")
     return 0
 

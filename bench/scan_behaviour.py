@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-from benchlib import prepare_bytecode, timed
+from benchlib import extra_processes, prepare_bytecode, timed
 
 BEHAVIOUR_CHECKS = (
     "check_input_capture",
@@ -121,16 +119,8 @@ def main() -> int:
             check=False,
         )  # a saved scan leaves the baseline the baseline check compares with
         compare(args.repeat, env, home)
-        sleep = shutil.which("sleep") or "/bin/sleep"
-        sleepers = [subprocess.Popen([sleep, "600"]) for _ in range(args.extra)]
-        try:
-            time.sleep(0.5)
+        with extra_processes(args.extra):
             compare(args.repeat, env, home)
-        finally:
-            for process in sleepers:
-                process.kill()
-            for process in sleepers:
-                process.wait(timeout=30)
     print(f"median of {args.repeat} alternated runs each; Python {sys.version.split()[0]}")
     return 0
 
