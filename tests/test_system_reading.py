@@ -326,3 +326,64 @@ def test_the_real_scan_started_with_sigchld_ignored_finds_the_planted_program(pl
     found = [f for f in document["findings"] if f["app"] == "Probe"]
     assert [f["process"]["pid"] for f in found] == [planted.pid]
     assert document["examined"]["processes"] > 1
+
+
+def test_with_no_file_left_to_open_the_reading_is_done_here(planted):
+    """At the limit of open files there is no pipe for a child: the reading is done here."""
+    seen = run_alone(
+        """
+        import json, os, resource
+        from devicecheck.core.system_reading import start_reading
+        import psutil  # what reading here needs, loaded before the limit
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        highest = max(int(fd) for fd in os.listdir("/proc/self/fd"))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (highest + 1, hard))
+        reading = start_reading()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        rows = reading.rows()
+        print(json.dumps({"in_child": reading.in_child,
+                          "pids": [row[0] for row in rows.processes]}))
+        """
+    )
+    assert not seen["in_child"]
+    assert planted.pid in seen["pids"]
+
+
+PIDS_CGROUP = Path("/sys/fs/cgroup/pids")
+
+
+def test_a_computer_at_its_limit_of_processes_still_scans(planted, tmp_path):
+    """A real limit on processes (a pids cgroup allowing only the scan itself): no child can be
+    started, and the real scan still finds the planted program instead of failing."""
+    group = PIDS_CGROUP / f"devicecheck-test-{os.getpid()}"
+    try:
+        group.mkdir()
+        (group / "pids.max").write_text("1")
+    except OSError as error:
+        pytest.skip(f"no pids cgroup to limit processes with here ({error})")
+    curated = tmp_path / "probe.yaml"
+    curated.write_text(
+        "source: {id: probe-list, name: Probe list, licence: CC0}\napps:\n"
+        "  - id: probe\n    name: Probe\n    category: stalkerware\n"
+        "    process_names: [reading-probe-7q]\n",
+        encoding="utf-8",
+    )
+    environment = {**os.environ, "DEVICECHECK_HOME": str(tmp_path / "data")}
+    environment.pop("DEVICECHECK_DEBUG", None)
+    try:
+        result = subprocess.run(
+            [*devicecheck_command(), "scan", "--json", "--indicators", str(curated)],
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=120,
+            check=False,
+            preexec_fn=lambda: (group / "cgroup.procs").write_text(str(os.getpid())),
+        )
+        limited = "max 0" not in (group / "pids.events").read_text()
+    finally:
+        group.rmdir()
+    assert limited, "the limit was never reached: this test did not test anything"
+    assert result.returncode == 1, result.stderr
+    found = [f for f in json.loads(result.stdout)["findings"] if f["app"] == "Probe"]
+    assert [f["process"]["pid"] for f in found] == [planted.pid]

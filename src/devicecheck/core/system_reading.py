@@ -180,11 +180,20 @@ class Reading:
 
 
 def start_reading() -> Reading:
-    """Begin reading processes and connections: in a child process where that is safe."""
+    """Begin reading processes and connections: in a child process where that is safe and
+    possible (a computer at its limit of processes or open files reads here instead)."""
     if not _can_fork():
         return Reading()
-    read_end, write_end = os.pipe()
-    child = os.fork()
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return Reading()
+    try:
+        child = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return Reading()
     if child == 0:
         _read_in_child(write_end)
     os.close(write_end)
