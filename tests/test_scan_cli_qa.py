@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 
 import pytest
 
@@ -11,6 +13,7 @@ from devicecheck.cli.scan_cmd import render_result
 from devicecheck.core.finding_labels import COMPUTER_KIND_LABELS
 from devicecheck.core.helplines import region_for
 from devicecheck.core.scan.findings import KINDS, Finding, Match, ScanResult
+from tests.conftest import assert_one_line_error, devicecheck_command
 
 
 def _result(kind: str) -> ScanResult:
@@ -45,3 +48,20 @@ def test_each_finding_kind_and_category_is_in_words(kind: str) -> None:
     )
     assert "Also listed as: Other (remote access, LOLRMM)" in text
     assert re.search(r"finished Saturday 21 November 2026, 09:01 UTC", text)
+
+
+def test_a_json_scan_with_its_output_closed_says_so_in_one_line(data_dir):
+    """Started as `devicecheck scan --json >&-`: no JSON can be written; one plain line, not
+    'unexpected error: AttributeError'."""
+    result = subprocess.run(
+        [*devicecheck_command(), "scan", "--json"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "DEVICECHECK_HOME": str(data_dir)},
+        timeout=120,
+        check=False,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert_one_line_error(result)
+    assert "standard output is closed" in result.stderr
+    assert "unexpected" not in result.stderr

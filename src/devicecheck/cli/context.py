@@ -79,6 +79,13 @@ def print_json(document: Any) -> None:
 
     from devicecheck.core.textsafety import json_text
 
+    if sys.stdout is None:  # started with its standard output closed (`>&-`)
+        from devicecheck.errors import DeviceCheckError
+
+        raise DeviceCheckError(
+            "standard output is closed, so the JSON could not be written (anything saved "
+            "before this is kept)"
+        )
     text = json.dumps(document, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write(json_text(text) + "\n")
 
