@@ -359,3 +359,16 @@ def test_a_hostile_phone_cannot_put_control_sequences_on_the_screen(data_dir: Pa
     assert "net.fitsync.tracker" in text.stdout
     log = (data_dir / "evidence" / "log.jsonl").read_text(encoding="utf-8")
     assert "\\u001b" not in log and "\x1b" not in log
+
+
+def test_the_text_result_says_how_sure_and_how_serious_in_words(data_dir: Path, tmp_path: Path):
+    """The same words as the computer scan's result: never "high severity, medium confidence"."""
+    adb = StandInAdb(tmp_path, "android12-echap")
+    result = run_cli("phone", "scan", data_dir=data_dir, env=adb.env())
+    assert result.returncode == 1, result.stderr
+    text = " ".join(line.strip() for line in result.stdout.splitlines())
+    assert (
+        "1. TheTruthSpy (stalkerware), app. How sure: very likely. "
+        "How serious: serious if you did not expect it." in text
+    )
+    assert "confidence" not in result.stdout and " severity" not in result.stdout

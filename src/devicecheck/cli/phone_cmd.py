@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 
 from devicecheck.cli.context import add_json_flag, data_dir_of, print_json, region_of, tell
 from devicecheck.cli.scan_cmd import consented_session, show_result, wrapped
-from devicecheck.core.finding_labels import category_label, kind_label
+from devicecheck.core.finding_labels import (
+    HOW_SERIOUS_IN_FULL,
+    HOW_SURE,
+    category_label,
+    kind_label,
+)
 from devicecheck.core.textsafety import one_line
 from devicecheck.errors import DeviceCheckError, InvalidDataError
 
@@ -215,10 +220,11 @@ _BEFORE_REMOVING = (
 def _finding_lines(number: int, finding: PhoneFinding) -> list[str]:
     heading = (
         f"{number}. {finding.app} ({category_label(finding.category)}), "
-        f"{kind_label(finding.kind, phone=True)}"
-        f": {finding.severity} severity, {finding.confidence} confidence"
+        f"{kind_label(finding.kind, phone=True)}. "
+        f"How sure: {HOW_SURE.get(finding.confidence, finding.confidence)}. "
+        f"How serious: {HOW_SERIOUS_IN_FULL.get(finding.severity, finding.severity)}."
     )
-    lines = [heading]
+    lines = wrapped(heading, "", subsequent="   ")
     if finding.package and finding.package != finding.app:
         lines.append(f"   App: {finding.package}")
     facts = [
