@@ -304,7 +304,12 @@ async def test_an_answer_saved_after_the_frame_is_still_on_disk_after_a_quick_ex
     session = new_session(data_dir)
     app = sample_app(data_dir, session.id)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, WalkthroughScreen))
+        # The action is called directly, not through a key: wait until the screen is drawn
+        # (a key could not reach it before), or it finds none of its widgets yet.
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.query("#area-bar"),
+        )
         screen = app.screen
         item_id = screen.stops[screen.index].item.id
         screen.action_answer("unsure")  # no refresh between this and the exit
